@@ -1,0 +1,63 @@
+"""The Dexcom OAuth integration: glucose readings from Dexcom's official API."""
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    OAuth2Session,
+    async_get_config_entry_implementation,
+)
+
+from .auth import DexcomImplementation, EntryTokenProvider, base_url_for
+from .client import DexcomClient
+from .const import DOMAIN, REQUEST_TIMEOUT
+from .coordinator import DexcomConfigEntry, DexcomCoordinator
+
+PLATFORMS: list[Platform] = [Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> bool:
+    """Link the account's tokens to a client and fetch the first readings."""
+    implementation = await async_get_config_entry_implementation(hass, entry)
+    assert isinstance(implementation, DexcomImplementation)  # our platform made it
+    base_url = base_url_for(entry.data)
+    session = OAuth2Session(hass, entry, implementation.bound_to(base_url))
+    client = DexcomClient(
+        async_get_clientsession(hass),
+        base_url,
+        EntryTokenProvider(hass, session),
+        request_timeout=REQUEST_TIMEOUT,
+    )
+    coordinator = DexcomCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    _follow_account_id(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> bool:
+    """Unload the sensors."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+@callback
+def _follow_account_id(hass: HomeAssistant, entry: DexcomConfigEntry) -> None:
+    """Move registry ids to the entry's current account id.
+
+    Re-linking with another Dexcom app gives the same person a new userId;
+    moving the ids keeps the device, the entity ids and their history.
+    """
+    account_id = str(entry.unique_id)
+    device_registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if (DOMAIN, account_id) not in device.identifiers:
+            device_registry.async_update_device(
+                device.id, new_identifiers={(DOMAIN, account_id)}
+            )
+    entity_registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
+        key = entity.translation_key or ""
+        if key and entity.unique_id != (new_id := f"{account_id}_{key}"):
+            entity_registry.async_update_entity(entity.entity_id, new_unique_id=new_id)

@@ -1,0 +1,195 @@
+"""Fetch glucose readings incrementally and keep a bounded, de-duplicated window."""
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import logging
+from statistics import median
+from typing import override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .client import (
+    Device,
+    DexcomAuthError,
+    DexcomClient,
+    DexcomError,
+    DexcomRateLimitError,
+    GlucoseReading,
+    GlucoseStatus,
+)
+from .const import (
+    DEFAULT_DATA_DELAY,
+    DEVICES_REFRESH_INTERVAL,
+    DOMAIN,
+    FETCH_OVERLAP,
+    INITIAL_WINDOW,
+    KEPT_WINDOW,
+    MAX_DATA_DELAY,
+    READING_INTERVAL,
+    STALE_MARGIN,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+type DexcomConfigEntry = ConfigEntry[DexcomCoordinator]
+
+# How many recent arrivals the learned data delay is the median of.
+DELAY_SAMPLES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class DexcomData:
+    """What the entities show: the kept readings and what was learned from them."""
+
+    readings: tuple[GlucoseReading, ...]
+    latest: GlucoseReading | None
+    data_delay: timedelta | None
+    stale_after: timedelta
+    device: Device | None
+
+    def is_current(self, now: datetime) -> bool:
+        """Whether the latest reading is recent enough to act on."""
+        return (
+            self.latest is not None
+            and now - self.latest.system_time <= self.stale_after
+        )
+
+
+def has_glucose(reading: GlucoseReading) -> bool:
+    """Whether a reading says something about glucose (a value or low/high)."""
+    return reading.value is not None or reading.status in (
+        GlucoseStatus.LOW,
+        GlucoseStatus.HIGH,
+    )
+
+
+class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
+    """Polls the egvs endpoint for what is newer than the newest stored reading."""
+
+    config_entry: DexcomConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: DexcomConfigEntry, client: DexcomClient
+    ) -> None:
+        """Start with nothing stored."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=DOMAIN,
+            update_interval=READING_INTERVAL,
+        )
+        self.client = client
+        self._readings: dict[str, GlucoseReading] = {}
+        self._delay_samples: deque[timedelta] = deque(maxlen=DELAY_SAMPLES)
+        self._device: Device | None = None
+        self._devices_checked: datetime | None = None
+        self._skipped_logged = False
+
+    @property
+    def newest(self) -> GlucoseReading | None:
+        """The newest stored reading, by systemTime."""
+        return max(self._readings.values(), key=_by_time, default=None)
+
+    def fetch_start(self, now: datetime) -> datetime:
+        """Where the next egvs window begins: just before the newest reading."""
+        if (newest := self.newest) is None:
+            return now - INITIAL_WINDOW
+        return min(newest.system_time - FETCH_OVERLAP, now - READING_INTERVAL)
+
+    @override
+    async def _async_update_data(self) -> DexcomData:
+        """Fetch new readings; map client errors to Home Assistant's."""
+        now = dt_util.utcnow().replace(microsecond=0)
+        try:
+            batch = await self.client.egvs(self.fetch_start(now), now)
+            await self._refresh_devices(now)
+        except DexcomAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except DexcomRateLimitError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                retry_after=err.retry_after,
+            ) from err
+        except DexcomError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="api_error",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        if batch.skipped and not self._skipped_logged:
+            _LOGGER.warning(
+                "Dexcom sent %d reading(s) without a record id or time; they are"
+                " ignored (logged once)",
+                batch.skipped,
+            )
+            self._skipped_logged = True
+        self._store(batch.readings, now)
+        return self._snapshot()
+
+    async def _refresh_devices(self, now: datetime) -> None:
+        """Fetch the device list when it is due; it only names the model."""
+        if (
+            self._devices_checked is not None
+            and now - self._devices_checked < DEVICES_REFRESH_INTERVAL
+        ):
+            return
+        self._devices_checked = now
+        try:
+            devices = await self.client.devices()
+        except DexcomAuthError:
+            raise
+        except DexcomError as err:
+            _LOGGER.debug("Could not fetch Dexcom devices: %s", err)
+            return
+        self._device = max(
+            devices.devices,
+            key=lambda d: (
+                d.last_upload_date or datetime.min.replace(tzinfo=dt_util.UTC)
+            ),
+            default=self._device,
+        )
+
+    def _store(self, readings: tuple[GlucoseReading, ...], now: datetime) -> None:
+        """Merge new readings, learn the delay, forget what left the window."""
+        new = [r for r in readings if r.record_id not in self._readings]
+        for reading in new:
+            self._readings[reading.record_id] = reading
+        if new:
+            self._delay_samples.append(now - max(new, key=_by_time).system_time)
+        if (newest := self.newest) is not None:
+            horizon = newest.system_time - KEPT_WINDOW
+            self._readings = {
+                key: r for key, r in self._readings.items() if r.system_time >= horizon
+            }
+
+    def _snapshot(self) -> DexcomData:
+        """Freeze the current state for the entities."""
+        readings = tuple(sorted(self._readings.values(), key=_by_time))
+        delay = (
+            timedelta(seconds=median(d.total_seconds() for d in self._delay_samples))
+            if self._delay_samples
+            else None
+        )
+        expected = (
+            min(delay, MAX_DATA_DELAY) if delay is not None else DEFAULT_DATA_DELAY
+        )
+        return DexcomData(
+            readings=readings,
+            latest=next((r for r in reversed(readings) if has_glucose(r)), None),
+            data_delay=delay,
+            stale_after=expected + STALE_MARGIN,
+            device=self._device,
+        )
+
+
+def _by_time(reading: GlucoseReading) -> datetime:
+    return reading.system_time
