@@ -1,20 +1,47 @@
 """The Dexcom OAuth integration: glucose readings from Dexcom's official API."""
 
+import probatio
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     OAuth2Session,
     async_get_config_entry_implementation,
 )
+from homeassistant.helpers.typing import ConfigType
 
 from .auth import DexcomImplementation, EntryTokenProvider, base_url_for
 from .client import DexcomClient
-from .const import DOMAIN, REQUEST_TIMEOUT
+from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import DexcomConfigEntry, DexcomCoordinator
+from .development import DATA_DEVELOPMENT_SERVERS
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
+
+# Only `dexcom_oauth: {development_servers: true}` in configuration.yaml
+# offers a custom server (such as the simulator) in the config flow.
+CONFIG_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(DOMAIN): {
+            probatio.Optional(CONF_DEVELOPMENT_SERVERS, default=False): cv.boolean
+        }
+    },
+    extra=probatio.ALLOW_EXTRA,
+)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Remember whether development servers may be linked."""
+    hass.data[DATA_DEVELOPMENT_SERVERS] = config.get(DOMAIN, {}).get(
+        CONF_DEVELOPMENT_SERVERS, False
+    )
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> bool:

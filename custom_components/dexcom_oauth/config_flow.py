@@ -28,15 +28,16 @@ from homeassistant.helpers.selector import (
 from .auth import DexcomImplementation, base_url_for
 from .client import DexcomAuthError, DexcomClient, DexcomError, TokenProvider
 from .const import CONF_BASE_URL, CONF_REGION, DOMAIN, REQUEST_TIMEOUT, Region
+from .development import development_servers_allowed
 
 _LOGGER = logging.getLogger(__name__)
 
 ENTRY_TITLE = "Dexcom"
 
 
-def _region_schema(default: str, advanced: bool) -> probatio.Schema:
-    """Region choice; the development server only in advanced mode."""
-    regions = [r.value for r in Region if advanced or r is not Region.CUSTOM]
+def _region_schema(default: str, development: bool) -> probatio.Schema:
+    """Region choice; a custom server only where development servers are allowed."""
+    regions = [r.value for r in Region if development or r is not Region.CUSTOM]
     return probatio.Schema(
         {
             probatio.Required(CONF_REGION, default=default): SelectSelector(
@@ -100,7 +101,7 @@ class DexcomFlowHandler(
             default = self._get_reconfigure_entry().data[CONF_REGION]
         return self.async_show_form(
             step_id="region",
-            data_schema=_region_schema(default, self.show_advanced_options),
+            data_schema=_region_schema(default, development_servers_allowed(self.hass)),
         )
 
     async def async_step_custom_server(

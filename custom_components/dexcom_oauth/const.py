@@ -8,6 +8,7 @@ DOMAIN: Final = "dexcom_oauth"
 
 CONF_REGION: Final = "region"
 CONF_BASE_URL: Final = "base_url"
+CONF_DEVELOPMENT_SERVERS: Final = "development_servers"
 
 OAUTH_SCOPE: Final = "offline_access"
 AUTHORIZE_PATH: Final = "/v2/oauth2/login"
