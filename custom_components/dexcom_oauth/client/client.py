@@ -1,0 +1,213 @@
+"""Async access to Dexcom's v3 data endpoints.
+
+The client knows HTTP and Dexcom's rules (30-day windows, UTC query times,
+one retry after a 401) but nothing about tokens' storage or refresh: the
+caller passes a TokenProvider, so the client stays free of Home Assistant.
+Every failure becomes one of the errors in `errors`, whose messages never
+carry tokens, user ids or response bodies.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+import json
+import logging
+import math
+from typing import Final
+
+import aiohttp
+
+from .errors import (
+    DexcomAuthError,
+    DexcomConnectionError,
+    DexcomRateLimitError,
+    DexcomRequestError,
+    DexcomResponseError,
+)
+from .models import DataRange, Devices, EgvBatch
+from .parse import merge_readings, parse_data_range, parse_devices, parse_egvs
+
+_LOGGER = logging.getLogger(__name__)
+
+type TokenProvider = Callable[[str | None], Awaitable[str]]
+"""Returns a valid access token.
+
+Called with None for the current token, or with a token Dexcom just
+rejected (401) to force a refresh.
+"""
+
+MAX_WINDOW: Final = timedelta(days=30)
+_QUERY_TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S"
+_ONE_SECOND: Final = timedelta(seconds=1)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Read Retry-After as seconds from `now` (delta-seconds or HTTP-date).
+
+    Returns None when the header is absent or unreadable; a date in the past
+    means 0.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except TypeError, ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _query_time(moment: datetime) -> str:
+    """Format a time the way Dexcom's startDate/endDate expect."""
+    return moment.strftime(_QUERY_TIME_FORMAT)
+
+
+def _floor_second(moment: datetime) -> datetime:
+    """Drop sub-second precision, which the query format cannot carry."""
+    return moment.replace(microsecond=0)
+
+
+def _ceil_second(moment: datetime) -> datetime:
+    """Round up to a whole second so that no data at the end is lost."""
+    floored = _floor_second(moment)
+    return floored if floored == moment else floored + _ONE_SECOND
+
+
+def egv_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Split [start, end] into consecutive UTC windows of at most 30 days.
+
+    Raises ValueError for naive datetimes or when start is not before end.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    if start >= end:
+        raise ValueError("start must be before end")
+    cursor = _floor_second(start.astimezone(UTC))
+    stop = _ceil_second(end.astimezone(UTC))
+    windows: list[tuple[datetime, datetime]] = []
+    while cursor < stop:
+        window_end = min(cursor + MAX_WINDOW, stop)
+        windows.append((cursor, window_end))
+        cursor = window_end
+    return windows
+
+
+class DexcomClient:
+    """Reads one account's data from one Dexcom region.
+
+    `bytes_received` adds up the body bytes of all successful answers, so
+    callers can watch how much data polling costs.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        access_token: TokenProvider,
+        *,
+        request_timeout: float = 30.0,
+    ) -> None:
+        """Use `session` for requests to `base_url` (e.g. https://api.dexcom.com)."""
+        if not math.isfinite(request_timeout) or request_timeout <= 0:
+            raise ValueError("request_timeout must be a positive number")
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._access_token = access_token
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self.bytes_received: int = 0
+
+    async def egvs(self, start: datetime, end: datetime) -> EgvBatch:
+        """Fetch the readings between start and end (aware datetimes).
+
+        Ranges longer than 30 days are fetched in several requests and merged.
+        """
+        batches = [
+            parse_egvs(
+                await self._get(
+                    "egvs",
+                    {
+                        "startDate": _query_time(window_start),
+                        "endDate": _query_time(window_end),
+                    },
+                )
+            )
+            for window_start, window_end in egv_windows(start, end)
+        ]
+        return EgvBatch(
+            user_id=next(
+                (batch.user_id for batch in batches if batch.user_id is not None),
+                None,
+            ),
+            readings=merge_readings(
+                reading for batch in batches for reading in batch.readings
+            ),
+            skipped=sum(batch.skipped for batch in batches),
+        )
+
+    async def data_range(self) -> DataRange:
+        """Fetch the time ranges for which the account has data."""
+        return parse_data_range(await self._get("dataRange"))
+
+    async def devices(self) -> Devices:
+        """Fetch the account's devices and alert settings."""
+        return parse_devices(await self._get("devices"))
+
+    async def _get(self, endpoint: str, params: dict[str, str] | None = None) -> object:
+        """GET an endpoint as JSON, refreshing the token once on a 401."""
+        token = await self._access_token(None)
+        status, body, retry_after = await self._request(endpoint, params, token)
+        if status == 401:
+            token = await self._access_token(token)
+            status, body, retry_after = await self._request(endpoint, params, token)
+            if status == 401:
+                raise DexcomAuthError(f"{endpoint}: HTTP 401 after a token refresh")
+        if status == 429:
+            raise DexcomRateLimitError(retry_after)
+        if status >= 500:
+            raise DexcomConnectionError(f"{endpoint}: HTTP {status}")
+        if status >= 400:
+            raise DexcomRequestError(status)
+        if not 200 <= status < 300:
+            raise DexcomResponseError(f"{endpoint}: unexpected HTTP {status}")
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise DexcomResponseError(f"{endpoint}: answer is not JSON") from None
+
+    async def _request(
+        self, endpoint: str, params: dict[str, str] | None, token: str
+    ) -> tuple[int, bytes, float | None]:
+        """Send one GET; return status, body (2xx only) and Retry-After."""
+        url = f"{self._base_url}/v3/users/self/{endpoint}"
+        try:
+            async with self._session.get(
+                url,
+                params=params,
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Accept": "application/json",
+                },
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                status = response.status
+                _LOGGER.debug("GET %s: HTTP %s", endpoint, status)
+                if not 200 <= status < 300:
+                    return (
+                        status,
+                        b"",
+                        parse_retry_after(
+                            response.headers.get("Retry-After"), datetime.now(UTC)
+                        ),
+                    )
+                body = await response.read()
+        except TimeoutError as err:
+            raise DexcomConnectionError(f"{endpoint}: timed out") from err
+        except aiohttp.ClientError as err:
+            raise DexcomConnectionError(f"{endpoint}: {type(err).__name__}") from err
+        self.bytes_received += len(body)
+        return status, body, None

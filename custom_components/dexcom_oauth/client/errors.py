@@ -1,0 +1,43 @@
+"""Exceptions raised by the Dexcom API client.
+
+They separate what the caller must do: re-link the account, back off,
+retry later, or treat the answer as unusable.
+"""
+
+
+class DexcomError(Exception):
+    """Base class for every error the client raises."""
+
+
+class DexcomAuthError(DexcomError):
+    """The account must be linked again (401 after a refresh, invalid_grant)."""
+
+
+class DexcomRateLimitError(DexcomError):
+    """Dexcom answered 429; wait `retry_after` seconds when it says so."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        """Keep the server's Retry-After, if any."""
+        super().__init__(
+            "rate limited"
+            if retry_after is None
+            else f"rate limited, retry after {retry_after:g} s"
+        )
+        self.retry_after = retry_after
+
+
+class DexcomConnectionError(DexcomError):
+    """Dexcom is temporarily unreachable (timeout, connection error, 5xx)."""
+
+
+class DexcomRequestError(DexcomError):
+    """Dexcom refused the request itself (400, 403, 404 and other 4xx)."""
+
+    def __init__(self, status: int) -> None:
+        """Keep the HTTP status."""
+        super().__init__(f"request refused with HTTP {status}")
+        self.status = status
+
+
+class DexcomResponseError(DexcomError):
+    """Dexcom's answer could not be understood (not JSON, wrong shape)."""

@@ -1,0 +1,322 @@
+"""Turn Dexcom's v3 JSON into typed records without trusting its shape.
+
+Dexcom's documentation leaves several details open (time formats, how
+out-of-range readings are encoded, units), so every field is checked here:
+a record that cannot be placed in time is dropped and counted, anything else
+that is odd degrades to None or UNKNOWN instead of failing the whole answer.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
+import math
+import re
+from typing import Any
+
+from .errors import DexcomResponseError
+from .models import (
+    AlertSetting,
+    DataRange,
+    Device,
+    Devices,
+    EgvBatch,
+    GlucoseReading,
+    GlucoseStatus,
+    GlucoseUnit,
+    TimeRange,
+    Trend,
+)
+
+MG_DL_PER_MMOL_L = 18.0182
+# A value below this on an mmol/L account cannot be mg/dL (the sensor's
+# floor is 40), so it is taken as mmol/L.
+_MMOL_L_CEILING = 35
+
+_TIME_RE = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<hm>\d{2}:\d{2})"
+    r"(?::(?P<sec>\d{2})(?:[.,](?P<frac>\d+))?)?"
+    r"(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _parse(text: str) -> datetime:
+    """Parse an ISO-like time, keeping it naive when it has no offset."""
+    match = _TIME_RE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError("unrecognised time format")
+    fraction = (match["frac"] or "")[:6].ljust(6, "0")
+    parsed = datetime.fromisoformat(
+        f"{match['date']}T{match['hm']}:{match['sec'] or '00'}.{fraction}"
+    )
+    offset = match["tz"]
+    if offset is None:
+        return parsed
+    if offset in ("Z", "z"):
+        return parsed.replace(tzinfo=UTC)
+    digits = offset[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or "0")
+    if hours > 23 or minutes > 59:
+        raise ValueError("UTC offset out of range")
+    delta = timedelta(hours=hours, minutes=minutes)
+    return parsed.replace(tzinfo=timezone(delta if offset[0] == "+" else -delta))
+
+
+def parse_time(text: str) -> datetime:
+    """Parse a UTC time such as systemTime; no offset means UTC.
+
+    Raises ValueError when the text is not a recognisable time.
+    """
+    parsed = _parse(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_display_time(text: str) -> datetime:
+    """Parse displayTime as the device showed it.
+
+    Receivers send local time without an offset: that stays naive, because
+    the device's time zone is unknown. Times with an offset stay aware.
+    Raises ValueError when the text is not a recognisable time.
+    """
+    return _parse(text)
+
+
+def _optional_time(raw: object) -> datetime | None:
+    """Parse a UTC time, or None when it is absent or unusable."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return parse_time(raw)
+    except ValueError:
+        return None
+
+
+def _optional_display_time(raw: object) -> datetime | None:
+    """Parse a display time, or None when it is absent or unusable."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return parse_display_time(raw)
+    except ValueError:
+        return None
+
+
+def _text(raw: object) -> str | None:
+    """Return a non-blank string, else None."""
+    if isinstance(raw, str) and raw.strip():
+        return raw
+    return None
+
+
+def _number(raw: object) -> float | None:
+    """Read an int, float or numeric string; None unless finite."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        return None
+    try:
+        value = float(raw)
+    except ValueError, OverflowError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _flag(raw: object) -> bool | None:
+    """Return a JSON boolean, else None."""
+    return raw if isinstance(raw, bool) else None
+
+
+def _enum[E: StrEnum](kind: type[E], raw: object, default: E) -> E:
+    """Look a value up case-insensitively; anything unknown becomes default."""
+    if isinstance(raw, str):
+        wanted = raw.strip().lower()
+        for member in kind:
+            if member.value.lower() == wanted:
+                return member
+    return default
+
+
+def _round(value: float) -> int:
+    """Round half up, as people round glucose values."""
+    return math.floor(value + 0.5)
+
+
+def _glucose(raw: object, unit: GlucoseUnit) -> int | None:
+    """Return the reading in whole mg/dL, converting mmol/L values.
+
+    Values are documented as mg/dL; whether mmol/L accounts ever get mmol/L
+    numbers is unconfirmed, but a number below 35 on an mmol/L account can
+    only be mmol/L. A fractional number of 35 or more is not converted: as
+    mmol/L it would be far above the sensor's range, so it is mg/dL.
+    A value that is not positive cannot be a glucose reading and becomes None.
+    """
+    value = _number(raw)
+    if value is None or value <= 0:
+        return None
+    if unit is GlucoseUnit.MMOL_L and value < _MMOL_L_CEILING:
+        value *= MG_DL_PER_MMOL_L
+    return _round(value)
+
+
+def _trend_rate(raw: object, rate_unit: object) -> float | None:
+    """Return the trend rate in mg/dL/min."""
+    rate = _number(raw)
+    if rate is None:
+        return None
+    if isinstance(rate_unit, str) and rate_unit.strip().lower() == "mmol/l/min":
+        return round(rate * MG_DL_PER_MMOL_L, 2)
+    return rate
+
+
+def _envelope(payload: object) -> tuple[dict[str, Any], list[Any]]:
+    """Check the common envelope and return it with its records."""
+    if not isinstance(payload, dict):
+        raise DexcomResponseError("response is not a JSON object")
+    records = payload.get("records", [])
+    if not isinstance(records, list):
+        raise DexcomResponseError("records is not a list")
+    return payload, records
+
+
+def _reading(record: object) -> GlucoseReading | None:
+    """Build one reading, or None when it has no usable id or time."""
+    if not isinstance(record, dict):
+        return None
+    record_id = _text(record.get("recordId"))
+    system_time = _optional_time(record.get("systemTime"))
+    if record_id is None or system_time is None:
+        return None
+    unit = _enum(GlucoseUnit, record.get("unit"), GlucoseUnit.UNKNOWN)
+    return GlucoseReading(
+        record_id=record_id,
+        system_time=system_time,
+        display_time=_optional_display_time(record.get("displayTime")),
+        value=_glucose(record.get("value"), unit),
+        status=_enum(GlucoseStatus, record.get("status"), GlucoseStatus.UNKNOWN),
+        trend=_enum(Trend, record.get("trend"), Trend.UNKNOWN),
+        trend_rate=_trend_rate(record.get("trendRate"), record.get("rateUnit")),
+        unit=unit,
+        transmitter_id=_text(record.get("transmitterId")),
+        transmitter_generation=_text(record.get("transmitterGeneration")),
+        display_device=_text(record.get("displayDevice")),
+        display_app=_text(record.get("displayApp")),
+    )
+
+
+def merge_readings(
+    readings: Iterable[GlucoseReading],
+) -> tuple[GlucoseReading, ...]:
+    """De-duplicate readings by recordId (last one wins), in systemTime order."""
+    unique = {reading.record_id: reading for reading in readings}
+    return tuple(
+        sorted(unique.values(), key=lambda item: (item.system_time, item.record_id))
+    )
+
+
+def parse_egvs(payload: object) -> EgvBatch:
+    """Parse an egvs answer; unusable records are counted in `skipped`."""
+    envelope, records = _envelope(payload)
+    readings: list[GlucoseReading] = []
+    for record in records:
+        reading = _reading(record)
+        if reading is not None:
+            readings.append(reading)
+    return EgvBatch(
+        user_id=_text(envelope.get("userId")),
+        readings=merge_readings(readings),
+        skipped=len(records) - len(readings),
+    )
+
+
+def _range_end(raw: object) -> datetime | None:
+    """Read the systemTime of a dataRange start or end."""
+    return _optional_time(raw.get("systemTime")) if isinstance(raw, dict) else None
+
+
+def _time_range(raw: object) -> TimeRange | None:
+    """Read one dataRange section; None when it is missing or incomplete."""
+    if not isinstance(raw, dict):
+        return None
+    start = _range_end(raw.get("start"))
+    end = _range_end(raw.get("end"))
+    if start is None or end is None:
+        return None
+    return TimeRange(start=start, end=end)
+
+
+def parse_data_range(payload: object) -> DataRange:
+    """Parse a dataRange answer; a section without data becomes None."""
+    if not isinstance(payload, dict):
+        raise DexcomResponseError("response is not a JSON object")
+    return DataRange(
+        user_id=_text(payload.get("userId")),
+        egvs=_time_range(payload.get("egvs")),
+        events=_time_range(payload.get("events")),
+        calibrations=_time_range(payload.get("calibrations")),
+    )
+
+
+def _schedule_flag(schedule: dict[str, Any], key: str) -> bool:
+    """Tell whether a schedule's settings carry `key: true`."""
+    settings = schedule.get("alertScheduleSettings")
+    return isinstance(settings, dict) and settings.get(key) is True
+
+
+def _pick_schedule(raw: object) -> dict[str, Any] | None:
+    """Choose the schedule in force: active, else default, else the first."""
+    if not isinstance(raw, list):
+        return None
+    schedules = [item for item in raw if isinstance(item, dict)]
+    for key in ("isActive", "isDefaultSchedule"):
+        for schedule in schedules:
+            if _schedule_flag(schedule, key):
+                return schedule
+    return schedules[0] if schedules else None
+
+
+def _alert_settings(raw_schedules: object) -> tuple[AlertSetting, ...]:
+    """Flatten the chosen schedule's alerts, one per name (newest wins)."""
+    schedule = _pick_schedule(raw_schedules)
+    raw_settings = None if schedule is None else schedule.get("alertSettings")
+    if not isinstance(raw_settings, list):
+        return ()
+    chosen: dict[str, tuple[datetime, AlertSetting]] = {}
+    for item in raw_settings:
+        if not isinstance(item, dict):
+            continue
+        name = _text(item.get("alertName"))
+        if name is None:
+            continue
+        when = _optional_time(item.get("systemTime")) or _OLDEST
+        previous = chosen.get(name)
+        if previous is None or when >= previous[0]:
+            chosen[name] = (
+                when,
+                AlertSetting(
+                    alert_name=name,
+                    value=_number(item.get("value")),
+                    unit=_text(item.get("unit")),
+                    enabled=_flag(item.get("enabled")),
+                ),
+            )
+    return tuple(setting for _, setting in chosen.values())
+
+
+def parse_devices(payload: object) -> Devices:
+    """Parse a devices answer with each device's alert thresholds."""
+    envelope, records = _envelope(payload)
+    return Devices(
+        user_id=_text(envelope.get("userId")),
+        devices=tuple(
+            Device(
+                transmitter_id=_text(record.get("transmitterId")),
+                transmitter_generation=_text(record.get("transmitterGeneration")),
+                display_device=_text(record.get("displayDevice")),
+                display_app=_text(record.get("displayApp")),
+                last_upload_date=_optional_time(record.get("lastUploadDate")),
+                alert_settings=_alert_settings(record.get("alertSchedules")),
+            )
+            for record in records
+            if isinstance(record, dict)
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Tests for the dexcom_oauth custom integration."""

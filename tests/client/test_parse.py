@@ -1,0 +1,658 @@
+"""Tests for parsing Dexcom's v3 payloads."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from custom_components.dexcom_oauth.client import (
+    AlertSetting,
+    DexcomResponseError,
+    GlucoseReading,
+    GlucoseStatus,
+    GlucoseUnit,
+    TimeRange,
+    Trend,
+)
+from custom_components.dexcom_oauth.client.parse import (
+    parse_data_range,
+    parse_devices,
+    parse_display_time,
+    parse_egvs,
+    parse_time,
+)
+
+
+def egv(record_id: object = "r1", **fields: Any) -> dict[str, Any]:
+    """Return an egv record like Dexcom's documentation shows, with changes."""
+    record: dict[str, Any] = {
+        "recordId": record_id,
+        "systemTime": "2026-11-23T17:05:11",
+        "displayTime": "2026-11-23T09:05:11",
+        "transmitterId": "abc123hash",
+        "transmitterTicks": 5234012,
+        "value": 132,
+        "status": "ok",
+        "trend": "fortyFiveUp",
+        "trendRate": 1.2,
+        "unit": "mg/dL",
+        "rateUnit": "mg/dL/min",
+        "displayDevice": "iOS",
+        "transmitterGeneration": "g7",
+        "displayApp": "G7",
+    }
+    record.update(fields)
+    return record
+
+
+def one(record: dict[str, Any]) -> GlucoseReading:
+    """Parse a payload holding one record and return its only reading."""
+    batch = parse_egvs({"records": [record]})
+    assert batch.skipped == 0
+    assert len(batch.readings) == 1
+    return batch.readings[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-23T17:05:11", datetime(2026, 11, 23, 17, 5, 11, tzinfo=UTC)),
+        (
+            "2026-11-23T17:05:11.123",
+            datetime(2026, 11, 23, 17, 5, 11, 123000, tzinfo=UTC),
+        ),
+        (
+            "2026-11-23T17:05:11.1234567Z",
+            datetime(2026, 11, 23, 17, 5, 11, 123456, tzinfo=UTC),
+        ),
+        ("2026-11-23T17:05:11Z", datetime(2026, 11, 23, 17, 5, 11, tzinfo=UTC)),
+        ("2026-11-23T17:05:11z", datetime(2026, 11, 23, 17, 5, 11, tzinfo=UTC)),
+        ("2024-05-30T09:15:00-07:00", datetime(2024, 5, 30, 16, 15, tzinfo=UTC)),
+        ("2024-05-30T09:15:00+05:30", datetime(2024, 5, 30, 3, 45, tzinfo=UTC)),
+        ("2024-05-30T09:15:00+0530", datetime(2024, 5, 30, 3, 45, tzinfo=UTC)),
+        ("2024-05-30T09:15:00+02", datetime(2024, 5, 30, 7, 15, tzinfo=UTC)),
+        ("2021-02-03T14:15Z", datetime(2021, 2, 3, 14, 15, tzinfo=UTC)),
+        ("2021-02-03T14:15", datetime(2021, 2, 3, 14, 15, tzinfo=UTC)),
+        ("2021-02-03T14:15-01:00", datetime(2021, 2, 3, 15, 15, tzinfo=UTC)),
+        (" 2021-02-03 14:15:16 ", datetime(2021, 2, 3, 14, 15, 16, tzinfo=UTC)),
+    ],
+)
+def test_parse_time(text: str, expected: datetime) -> None:
+    """Every documented time format becomes an aware UTC datetime."""
+    parsed = parse_time(text)
+    assert parsed == expected
+    assert parsed.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "garbage",
+        "2026-11-23",
+        "2026-11-23T17",
+        "2026-13-01T00:00:00",
+        "2026-11-23T25:00:00",
+        "2026-11-23T17:05:11+24:00",
+        "2026-11-23T17:05:11+05:60",
+        "2026-11-23T17:05:11 UTC",
+        "1700000000",
+    ],
+)
+def test_parse_time_rejects(text: str) -> None:
+    """Text that is not a full date and time is refused."""
+    with pytest.raises(ValueError):
+        parse_time(text)
+
+
+def test_parse_display_time_without_offset_stays_naive() -> None:
+    """A receiver's local time has no zone, so none is invented."""
+    parsed = parse_display_time("2026-11-23T09:05:11")
+    assert parsed == datetime(2026, 11, 23, 9, 5, 11)  # noqa: DTZ001
+    assert parsed.tzinfo is None
+
+
+def test_parse_display_time_keeps_offset() -> None:
+    """A phone's local time keeps its offset and wall-clock value."""
+    parsed = parse_display_time("2024-05-30T09:15:00-07:00")
+    assert parsed.hour == 9
+    assert parsed.utcoffset() == timedelta(hours=-7)
+    assert parse_display_time("2021-02-03T14:15Z") == datetime(
+        2021, 2, 3, 14, 15, tzinfo=UTC
+    )
+
+
+def test_parse_display_time_rejects_garbage() -> None:
+    """Garbage is refused, not guessed."""
+    with pytest.raises(ValueError):
+        parse_display_time("yesterday")
+
+
+def test_full_record() -> None:
+    """Every documented field lands in the reading; extra fields are ignored."""
+    reading = one(egv(somethingNew={"nested": True}, anotherField=[1, 2]))
+    assert reading == GlucoseReading(
+        record_id="r1",
+        system_time=datetime(2026, 11, 23, 17, 5, 11, tzinfo=UTC),
+        display_time=datetime(2026, 11, 23, 9, 5, 11),  # noqa: DTZ001
+        value=132,
+        status=GlucoseStatus.OK,
+        trend=Trend.FORTY_FIVE_UP,
+        trend_rate=1.2,
+        unit=GlucoseUnit.MG_DL,
+        transmitter_id="abc123hash",
+        transmitter_generation="g7",
+        display_device="iOS",
+        display_app="G7",
+    )
+
+
+def test_envelope_user_id() -> None:
+    """The userId of the envelope is kept; a non-string one is dropped."""
+    assert parse_egvs({"userId": "u-1", "records": []}).user_id == "u-1"
+    assert parse_egvs({"userId": 5, "records": []}).user_id is None
+    assert parse_egvs({"userId": "  ", "records": []}).user_id is None
+
+
+def test_phone_record_with_offsets() -> None:
+    """A systemTime with an offset moves to UTC; a displayTime keeps it."""
+    reading = one(
+        egv(
+            systemTime="2024-05-30T16:15:00Z",
+            displayTime="2024-05-30T09:15:00-07:00",
+        )
+    )
+    assert reading.system_time == datetime(2024, 5, 30, 16, 15, tzinfo=UTC)
+    assert reading.display_time == datetime(
+        2024, 5, 30, 9, 15, tzinfo=timezone(timedelta(hours=-7))
+    )
+
+
+@pytest.mark.parametrize("display_time", [None, "not a time", 17, ""])
+def test_unusable_display_time_keeps_reading(display_time: object) -> None:
+    """A reading without a usable displayTime still counts."""
+    assert one(egv(displayTime=display_time)).display_time is None
+
+
+@pytest.mark.parametrize(
+    ("status", "value", "expected_status", "expected_value"),
+    [
+        ("low", None, GlucoseStatus.LOW, None),
+        ("high", None, GlucoseStatus.HIGH, None),
+        ("low", 40, GlucoseStatus.LOW, 40),
+        ("high", 400, GlucoseStatus.HIGH, 400),
+        ("ok", None, GlucoseStatus.OK, None),
+    ],
+)
+def test_out_of_range_readings_keep_status_and_value(
+    status: str,
+    value: int | None,
+    expected_status: GlucoseStatus,
+    expected_value: int | None,
+) -> None:
+    """Out-of-range readings keep whatever value Dexcom sent."""
+    reading = one(egv(status=status, value=value))
+    assert reading.status is expected_status
+    assert reading.value == expected_value
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("weird", GlucoseStatus.UNKNOWN),
+        (None, GlucoseStatus.UNKNOWN),
+        (3, GlucoseStatus.UNKNOWN),
+        ("unknown", GlucoseStatus.UNKNOWN),
+        ("HIGH", GlucoseStatus.HIGH),
+    ],
+)
+def test_status_values(raw: object, expected: GlucoseStatus) -> None:
+    """Unknown or null statuses become UNKNOWN; case does not matter."""
+    assert one(egv(status=raw)).status is expected
+
+
+def test_absent_status_is_unknown() -> None:
+    """A record without status has status UNKNOWN."""
+    record = egv()
+    del record["status"]
+    assert one(record).status is GlucoseStatus.UNKNOWN
+
+
+@pytest.mark.parametrize("trend", list(Trend))
+def test_every_trend(trend: Trend) -> None:
+    """Every documented trend is recognised."""
+    assert one(egv(trend=trend.value)).trend is trend
+
+
+@pytest.mark.parametrize("raw", ["sideways", None, 1, ""])
+def test_unknown_trend(raw: object) -> None:
+    """Anything else is UNKNOWN rather than an error."""
+    assert one(egv(trend=raw)).trend is Trend.UNKNOWN
+
+
+def test_trend_ignores_case() -> None:
+    """Case differences do not lose the arrow."""
+    assert one(egv(trend="DOUBLEDOWN")).trend is Trend.DOUBLE_DOWN
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("mg/dL", GlucoseUnit.MG_DL), ("mmol/l", GlucoseUnit.MMOL_L)],
+)
+def test_units(raw: str, expected: GlucoseUnit) -> None:
+    """Known units are recognised regardless of case."""
+    assert one(egv(unit=raw, value=150)).unit is expected
+
+
+@pytest.mark.parametrize("raw", ["mg/100ml", None, "unknown", 7])
+def test_unknown_unit_keeps_value(raw: object) -> None:
+    """An unknown unit is UNKNOWN and the mg/dL value is untouched."""
+    reading = one(egv(unit=raw, value=7.2))
+    assert reading.unit is GlucoseUnit.UNKNOWN
+    assert reading.value == 7
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (132, 132),
+        (132.0, 132),
+        (132.4, 132),
+        (132.5, 133),
+        ("132", 132),
+        (" 98 ", 98),
+        ("98.6", 99),
+        (None, None),
+        ("abc", None),
+        ("", None),
+        ("NaN", None),
+        ("inf", None),
+        (float("nan"), None),
+        (float("-inf"), None),
+        (10**400, None),
+        (True, None),
+        ([132], None),
+        ({"value": 132}, None),
+        (0, None),
+        (-5, None),
+    ],
+)
+def test_value_forms(raw: object, expected: int | None) -> None:
+    """Numbers in any JSON form are read; anything not a finite reading is None."""
+    assert one(egv(value=raw)).value == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (7.2, 130),  # 129.73 mg/dL
+        ("5.5", 99),  # 99.10 mg/dL
+        (6, 108),  # integer but far below any mg/dL reading
+        (2.2, 40),  # 39.64 mg/dL
+        (34, 613),  # just below the mmol/L ceiling
+        (35, 35),  # an mg/dL number, even though implausible
+        (120, 120),  # mmol/L account that sends mg/dL: untouched
+        (120.5, 121),  # fractional, but 2171 mg/dL as mmol/L: mg/dL
+        (35.4, 35),
+        (34.9, 629),
+        ("250", 250),
+        (120.0, 120),
+        (None, None),
+    ],
+)
+def test_mmol_account_values(raw: object, expected: int | None) -> None:
+    """mmol/L numbers are converted to mg/dL; mg/dL numbers stay."""
+    reading = one(egv(unit="mmol/L", value=raw))
+    assert reading.value == expected
+    assert reading.unit is GlucoseUnit.MMOL_L
+
+
+def test_mg_dl_account_small_value_not_converted() -> None:
+    """Only mmol/L accounts get the conversion."""
+    assert one(egv(unit="mg/dL", value=7.2)).value == 7
+
+
+@pytest.mark.parametrize(
+    ("rate", "rate_unit", "expected"),
+    [
+        (1.2, "mg/dL/min", 1.2),
+        (-2, "mg/dL/min", -2.0),
+        ("0.5", None, 0.5),
+        (0.1, "mmol/L/min", 1.8),
+        (-0.2, "MMOL/L/MIN", -3.6),
+        (None, "mmol/L/min", None),
+        ("fast", "mg/dL/min", None),
+        (float("nan"), "mg/dL/min", None),
+        (1.0, 5, 1.0),
+    ],
+)
+def test_trend_rate(rate: object, rate_unit: object, expected: float | None) -> None:
+    """Trend rates are in mg/dL/min, converted from mmol/L/min."""
+    assert one(egv(trendRate=rate, rateUnit=rate_unit)).trend_rate == expected
+
+
+def test_optional_text_fields() -> None:
+    """Non-string device fields become None instead of breaking the record."""
+    reading = one(
+        egv(
+            transmitterId=None, transmitterGeneration=7, displayDevice="", displayApp=[]
+        )
+    )
+    assert reading.transmitter_id is None
+    assert reading.transmitter_generation is None
+    assert reading.display_device is None
+    assert reading.display_app is None
+
+
+def test_missing_records_is_empty() -> None:
+    """No records key means no data, not an error."""
+    batch = parse_egvs({"recordType": "egv", "userId": "u"})
+    assert batch.readings == ()
+    assert batch.skipped == 0
+    assert batch.user_id == "u"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [None, [], "records", 3, {"records": None}, {"records": {}}, {"records": "x"}],
+)
+def test_wrong_shape(payload: object) -> None:
+    """A payload that is not an object, or records that are not a list, fail."""
+    with pytest.raises(DexcomResponseError):
+        parse_egvs(payload)
+
+
+def test_unusable_records_are_skipped_and_counted() -> None:
+    """Records that cannot be identified or placed in time are counted."""
+    no_id = egv()
+    del no_id["recordId"]
+    no_time = egv("r3")
+    del no_time["systemTime"]
+    batch = parse_egvs(
+        {
+            "records": [
+                egv("good"),
+                no_id,
+                no_time,
+                egv("", systemTime="2026-11-23T17:10:11"),
+                egv(None),
+                egv(42),
+                egv("r4", systemTime="soon"),
+                egv("r5", systemTime=None),
+                egv("r6", systemTime=1700000000),
+                "not a record",
+                None,
+            ]
+        }
+    )
+    assert [reading.record_id for reading in batch.readings] == ["good"]
+    assert batch.skipped == 10
+
+
+def test_duplicates_and_order() -> None:
+    """Readings are unique by recordId (last copy wins) and in time order."""
+    batch = parse_egvs(
+        {
+            "records": [
+                egv("c", systemTime="2026-11-23T17:15:00", value=150),
+                egv("a", systemTime="2026-11-23T17:05:00", value=100),
+                egv("b", systemTime="2026-11-23T17:10:00", value=120),
+                egv("a", systemTime="2026-11-23T17:05:00", value=101),
+                egv("d", systemTime="2026-11-23T17:10:00", value=121),
+            ]
+        }
+    )
+    assert [(r.record_id, r.value) for r in batch.readings] == [
+        ("a", 101),
+        ("b", 120),
+        ("d", 121),
+        ("c", 150),
+    ]
+    assert batch.skipped == 0
+
+
+def _range(start: str, end: str) -> dict[str, Any]:
+    """Build a dataRange section."""
+    return {
+        "start": {"systemTime": start, "displayTime": start},
+        "end": {"systemTime": end, "displayTime": end},
+    }
+
+
+def test_data_range_full() -> None:
+    """All three sections are read as UTC ranges."""
+    parsed = parse_data_range(
+        {
+            "recordType": "dataRange",
+            "recordVersion": "3.0",
+            "userId": "u-1",
+            "calibrations": _range("2026-11-01T00:00:00", "2026-11-02T00:00:00"),
+            "egvs": _range("2026-11-01T00:05:00", "2026-11-23T17:05:11Z"),
+            "events": _range("2026-11-03T10:00:00-05:00", "2026-11-04T10:00:00"),
+        }
+    )
+    assert parsed.user_id == "u-1"
+    assert parsed.egvs == TimeRange(
+        start=datetime(2026, 11, 1, 0, 5, tzinfo=UTC),
+        end=datetime(2026, 11, 23, 17, 5, 11, tzinfo=UTC),
+    )
+    assert parsed.events == TimeRange(
+        start=datetime(2026, 11, 3, 15, 0, tzinfo=UTC),
+        end=datetime(2026, 11, 4, 10, 0, tzinfo=UTC),
+    )
+    assert parsed.calibrations == TimeRange(
+        start=datetime(2026, 11, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 2, tzinfo=UTC),
+    )
+
+
+def test_data_range_missing_sections() -> None:
+    """Missing, empty or broken sections mean no data there."""
+    parsed = parse_data_range(
+        {
+            "egvs": {"start": {"systemTime": "2026-11-01T00:00:00"}},
+            "events": {"start": "x", "end": {"systemTime": "2026-11-01T00:00:00"}},
+            "calibrations": [],
+        }
+    )
+    assert parsed.user_id is None
+    assert parsed.egvs is None
+    assert parsed.events is None
+    assert parsed.calibrations is None
+    empty = parse_data_range({})
+    assert (empty.egvs, empty.events, empty.calibrations) == (None, None, None)
+
+
+@pytest.mark.parametrize("payload", [None, [], "dataRange"])
+def test_data_range_wrong_shape(payload: object) -> None:
+    """A dataRange answer must be an object."""
+    with pytest.raises(DexcomResponseError):
+        parse_data_range(payload)
+
+
+def _alert(name: object, value: object, **fields: Any) -> dict[str, Any]:
+    """Build an alertSettings entry."""
+    entry: dict[str, Any] = {
+        "systemTime": "2026-11-01T00:00:00",
+        "displayTime": "2026-11-01T01:00:00",
+        "alertName": name,
+        "value": value,
+        "unit": "mg/dL",
+        "snooze": 30,
+        "enabled": True,
+    }
+    entry.update(fields)
+    return entry
+
+
+def _schedule(alerts: object, **settings: Any) -> dict[str, Any]:
+    """Build an alertSchedules entry."""
+    return {
+        "alertScheduleSettings": {
+            "alertScheduleName": "schedule",
+            "isEnabled": True,
+            "isDefaultSchedule": False,
+            "isActive": False,
+            "daysOfWeek": ["monday"],
+            **settings,
+        },
+        "alertSettings": alerts,
+    }
+
+
+def test_devices_full() -> None:
+    """A device's fields and its active schedule's alerts are read."""
+    parsed = parse_devices(
+        {
+            "recordType": "device",
+            "userId": "u-1",
+            "records": [
+                {
+                    "lastUploadDate": "2026-11-23T17:10:00",
+                    "transmitterId": "tx-hash",
+                    "transmitterGeneration": "g7",
+                    "displayDevice": "android",
+                    "displayApp": "G7Android",
+                    "unexpected": 1,
+                    "alertSchedules": [
+                        _schedule(
+                            [_alert("high", 180), _alert("low", 70)],
+                            isDefaultSchedule=True,
+                        ),
+                        _schedule(
+                            [
+                                _alert("high", 250),
+                                _alert("urgentLow", "55", unit="mg/dL"),
+                                _alert("rise", 2.0, unit="mg/dL/min", enabled="yes"),
+                                _alert("noReadings", None, unit=None),
+                            ],
+                            isActive=True,
+                        ),
+                    ],
+                }
+            ],
+        }
+    )
+    assert parsed.user_id == "u-1"
+    (device,) = parsed.devices
+    assert device.transmitter_id == "tx-hash"
+    assert device.transmitter_generation == "g7"
+    assert device.display_device == "android"
+    assert device.display_app == "G7Android"
+    assert device.last_upload_date == datetime(2026, 11, 23, 17, 10, tzinfo=UTC)
+    assert device.alert_settings == (
+        AlertSetting("high", 250.0, "mg/dL", True),
+        AlertSetting("urgentLow", 55.0, "mg/dL", True),
+        AlertSetting("rise", 2.0, "mg/dL/min", None),
+        AlertSetting("noReadings", None, None, True),
+    )
+
+
+def test_devices_default_schedule_without_active() -> None:
+    """Without an active schedule the default one is used."""
+    parsed = parse_devices(
+        {
+            "records": [
+                {
+                    "alertSchedules": [
+                        _schedule([_alert("low", 80)]),
+                        _schedule([_alert("low", 70)], isDefaultSchedule=True),
+                    ]
+                }
+            ]
+        }
+    )
+    assert parsed.devices[0].alert_settings == (
+        AlertSetting("low", 70.0, "mg/dL", True),
+    )
+
+
+def test_devices_first_schedule_without_flags() -> None:
+    """Without any flag the first schedule is used; junk entries are ignored."""
+    parsed = parse_devices(
+        {
+            "records": [
+                {
+                    "alertSchedules": [
+                        "junk",
+                        {
+                            "alertScheduleSettings": "junk",
+                            "alertSettings": [_alert("low", 65)],
+                        },
+                        _schedule([_alert("low", 80)]),
+                    ]
+                }
+            ]
+        }
+    )
+    assert parsed.devices[0].alert_settings == (
+        AlertSetting("low", 65.0, "mg/dL", True),
+    )
+
+
+def test_devices_alert_dedupe_newest_wins() -> None:
+    """Per alert name the newest setting wins, then the later one on ties."""
+    parsed = parse_devices(
+        {
+            "records": [
+                {
+                    "alertSchedules": [
+                        _schedule(
+                            [
+                                _alert("low", 70, systemTime="2026-11-02T00:00:00"),
+                                _alert("high", 200),
+                                _alert("low", 60, systemTime="2026-11-01T00:00:00"),
+                                _alert("high", 190),
+                                _alert("fall", 2, systemTime=None),
+                                _alert("fall", 3, systemTime="bad"),
+                                _alert(None, 1),
+                                _alert("", 1),
+                                "junk",
+                            ],
+                            isActive=True,
+                        )
+                    ]
+                }
+            ]
+        }
+    )
+    assert parsed.devices[0].alert_settings == (
+        AlertSetting("low", 70.0, "mg/dL", True),
+        AlertSetting("high", 190.0, "mg/dL", True),
+        AlertSetting("fall", 3.0, "mg/dL", True),
+    )
+
+
+@pytest.mark.parametrize(
+    "schedules",
+    [
+        None,
+        "x",
+        [],
+        ["junk"],
+        [_schedule(None, isActive=True)],
+        [{"alertSettings": {}}],
+    ],
+)
+def test_devices_without_usable_alerts(schedules: object) -> None:
+    """Missing or broken schedules give no alerts, not an error."""
+    parsed = parse_devices({"records": [{"alertSchedules": schedules}]})
+    assert parsed.devices[0].alert_settings == ()
+
+
+def test_devices_records() -> None:
+    """Missing records mean no devices; non-object records are ignored."""
+    assert parse_devices({}).devices == ()
+    parsed = parse_devices({"records": ["junk", None, {"lastUploadDate": "bad"}]})
+    assert len(parsed.devices) == 1
+    device = parsed.devices[0]
+    assert device.last_upload_date is None
+    assert device.transmitter_id is None
+    assert device.alert_settings == ()
+
+
+@pytest.mark.parametrize("payload", [None, [], {"records": None}, {"records": 1}])
+def test_devices_wrong_shape(payload: object) -> None:
+    """A devices answer must be an object with a list of records."""
+    with pytest.raises(DexcomResponseError):
+        parse_devices(payload)
