@@ -1,9 +1,19 @@
 """Builders for Dexcom payloads and mocked endpoints shared by the tests."""
 
+from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from freezegun.api import FrozenDateTimeFactory
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
+from yarl import URL
+
+from homeassistant.core import HomeAssistant
 
 CLIENT_ID = "test-client-id-5d1a"
 CLIENT_SECRET = "test-client-secret-93bc"
@@ -154,3 +164,124 @@ def mock_api(
         f"{base_url}/v3/users/self/devices", json=devices_payload(generation)
     )
     aioclient_mock.get(f"{base_url}/v3/users/self/dataRange", json=data_range_payload())
+
+
+EGVS_URL = f"{BASE_URL}/v3/users/self/egvs"
+DEVICES_URL = f"{BASE_URL}/v3/users/self/devices"
+# What Dexcom's token endpoint hands out on a refresh: both tokens rotate.
+NEW_ACCESS_TOKEN = "test-access-token-rotated-2b9a"
+NEW_REFRESH_TOKEN = "test-refresh-token-rotated-61d3"
+
+type SideEffect = Callable[[str, URL, Any], Awaitable[AiohttpClientMockResponse]]
+
+
+def token_payload(
+    access_token: str = NEW_ACCESS_TOKEN, refresh_token: str = NEW_REFRESH_TOKEN
+) -> dict[str, Any]:
+    """Return the token endpoint's answer to a refresh."""
+    return {
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "expires_in": 7200,
+        "token_type": "Bearer",
+    }
+
+
+def in_turn(*responses: dict[str, Any]) -> SideEffect:
+    """Answer with the given responses one after the other; the last one repeats.
+
+    Each response holds AiohttpClientMockResponse's keywords (status, json, exc…).
+    """
+    queue = deque(responses)
+
+    async def answer(method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        response = queue.popleft() if len(queue) > 1 else queue[0]
+        return AiohttpClientMockResponse(method, url, **response)
+
+    return answer
+
+
+class EgvsServer:
+    """Serve egvs the way Dexcom does: the stored records inside the asked window.
+
+    Tests add records to `records` as Dexcom would receive them, and queue
+    failures with `fail`; a record without a systemTime is always sent.
+    """
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        """Start with the records Dexcom already holds."""
+        self.records = list(records)
+        self._failures: deque[dict[str, Any]] = deque()
+
+    def fail(self, times: int = 1, **response: Any) -> None:
+        """Answer the next `times` requests with `response` instead of data."""
+        self._failures.extend([response] * times)
+
+    async def __call__(
+        self, method: str, url: URL, data: Any
+    ) -> AiohttpClientMockResponse:
+        """Answer one egvs request."""
+        if self._failures:
+            return AiohttpClientMockResponse(method, url, **self._failures.popleft())
+        start, end = url.query["startDate"], url.query["endDate"]
+        return AiohttpClientMockResponse(
+            method,
+            url,
+            json=egvs_payload(
+                [
+                    record
+                    for record in self.records
+                    if not isinstance(time := record.get("systemTime"), str)
+                    or start <= time <= end
+                ]
+            ),
+        )
+
+
+def mock_api_server(
+    aioclient_mock: AiohttpClientMocker,
+    records: list[dict[str, Any]],
+    generation: str = "g7",
+) -> EgvsServer:
+    """Answer one account's endpoints, egvs by the asked window.
+
+    The token endpoint answers too: tests that let hours pass outlive the
+    access token.
+    """
+    server = EgvsServer(records)
+    aioclient_mock.post(TOKEN_URL, json=token_payload())
+    aioclient_mock.get(EGVS_URL, side_effect=server)
+    aioclient_mock.get(DEVICES_URL, json=devices_payload(generation))
+    aioclient_mock.get(f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload())
+    return server
+
+
+def requests_to(aioclient_mock: AiohttpClientMocker, url: str) -> list[Any]:
+    """Return the recorded calls (method, url, data, headers) to one endpoint."""
+    return [
+        call
+        for call in aioclient_mock.mock_calls
+        if call[1].with_query(None) == URL(url)
+    ]
+
+
+def egvs_queries(aioclient_mock: AiohttpClientMocker) -> list[dict[str, str]]:
+    """Return the query of every egvs request, oldest first."""
+    return [dict(call[1].query) for call in requests_to(aioclient_mock, EGVS_URL)]
+
+
+def bearer_tokens(aioclient_mock: AiohttpClientMocker, url: str) -> list[str]:
+    """Return the access token each request to `url` carried."""
+    return [
+        call[3]["Authorization"].removeprefix("Bearer ")
+        for call in requests_to(aioclient_mock, url)
+    ]
+
+
+async def async_advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """Let time pass and run what became due, such as a coordinator refresh."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

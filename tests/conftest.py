@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.components.application_credentials import (
@@ -24,7 +26,9 @@ from .common import (
     REFRESH_TOKEN,
     SECRETS,
     USER_ID,
+    EgvsServer,
     mock_api,
+    mock_api_server,
     series,
 )
 
@@ -41,6 +45,8 @@ def no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Generator[None]:
     """Fail any test whose log output contains a token, secret or account id."""
     yield
     for record in caplog.get_records("call") + caplog.get_records("setup"):
+        if record.name.startswith("pytest_homeassistant_custom_component"):
+            continue  # the test harness's own storage mock dumps what it saves
         text = record.getMessage() + str(record.exc_info or "")
         if record.exc_info:
             text += "".join(str(a) for a in record.exc_info[1].args)
@@ -109,3 +115,37 @@ async def setup_integration(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+def api_server(
+    aioclient_mock: AiohttpClientMocker, readings: list[dict[str, Any]]
+) -> EgvsServer:
+    """Answer the data endpoints; egvs by the asked window, from `readings`."""
+    return mock_api_server(aioclient_mock, readings)
+
+
+@pytest.fixture
+async def setup_with_server(
+    hass: HomeAssistant,
+    freezer: Any,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+) -> MockConfigEntry:
+    """Set up one account served by `api_server`, at NOW."""
+    freezer.move_to(NOW)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize like Home Assistant core, into tests/snapshots/.
+
+    Syrupy's own fixture otherwise wins over the plugin's, storing volatile
+    ids in __snapshots__/.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

@@ -21,6 +21,7 @@ from .client import DexcomClient
 from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import DexcomConfigEntry, DexcomCoordinator
 from .development import DATA_DEVELOPMENT_SERVERS
+from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
@@ -41,6 +42,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.data[DATA_DEVELOPMENT_SERVERS] = config.get(DOMAIN, {}).get(
         CONF_DEVELOPMENT_SERVERS, False
     )
+    async_setup_services(hass)
     return True
 
 

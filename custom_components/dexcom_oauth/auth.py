@@ -5,7 +5,6 @@ application credential only becomes usable once it is bound to the server
 the user picked; Home Assistant's flow and session do everything else.
 """
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any, cast, override
 
@@ -26,7 +25,6 @@ from .const import (
     CONF_REGION,
     OAUTH_SCOPE,
     REGION_BASE_URLS,
-    REQUEST_TIMEOUT,
     TOKEN_PATH,
     Region,
 )
@@ -79,9 +77,10 @@ class EntryTokenProvider:
 
     OAuth2Session serialises refreshes and stores every rotated refresh token
     on the entry; a token Dexcom rejected is marked expired first, so that a
-    401 forces exactly one refresh however many requests saw it. The refresh
-    is shielded from our timeout: abandoning it half way would lose a rotated
-    refresh token that Dexcom already issued.
+    401 forces exactly one refresh however many requests saw it. The token
+    request is bounded by the shared session's five-minute timeout and is not
+    cut shorter: abandoning it half way would lose a rotated refresh token
+    that Dexcom already issued.
     """
 
     def __init__(self, hass: HomeAssistant, session: OAuth2Session) -> None:
@@ -98,10 +97,7 @@ class EntryTokenProvider:
                 entry, data={**entry.data, "token": {**token, "expires_at": 0}}
             )
         try:
-            async with asyncio.timeout(REQUEST_TIMEOUT):
-                await asyncio.shield(self._session.async_ensure_token_valid())
-        except TimeoutError as err:
-            raise DexcomConnectionError("token refresh timed out") from err
+            await self._session.async_ensure_token_valid()
         except OAuth2TokenRequestReauthError as err:
             raise DexcomAuthError("refresh token rejected") from err
         except HomeAssistantError as err:

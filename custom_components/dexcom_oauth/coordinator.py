@@ -20,7 +20,6 @@ from .client import (
     DexcomError,
     DexcomRateLimitError,
     GlucoseReading,
-    GlucoseStatus,
 )
 from .const import (
     DEFAULT_DATA_DELAY,
@@ -33,6 +32,8 @@ from .const import (
     READING_INTERVAL,
     STALE_MARGIN,
 )
+from .readings import has_glucose
+from .statistics import GlucoseStatistics
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,14 +61,6 @@ class DexcomData:
         )
 
 
-def has_glucose(reading: GlucoseReading) -> bool:
-    """Whether a reading says something about glucose (a value or low/high)."""
-    return reading.value is not None or reading.status in (
-        GlucoseStatus.LOW,
-        GlucoseStatus.HIGH,
-    )
-
-
 class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
     """Polls the egvs endpoint for what is newer than the newest stored reading."""
 
@@ -85,6 +78,9 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
             update_interval=READING_INTERVAL,
         )
         self.client = client
+        self.statistics = GlucoseStatistics(
+            hass, entry, client, lambda: list(self._readings.values())
+        )
         self._readings: dict[str, GlucoseReading] = {}
         self._delay_samples: deque[timedelta] = deque(maxlen=DELAY_SAMPLES)
         self._device: Device | None = None
@@ -132,7 +128,8 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
                 batch.skipped,
             )
             self._skipped_logged = True
-        self._store(batch.readings, now)
+        new = self._store(batch.readings, now)
+        self.statistics.update(new)
         return self._snapshot()
 
     async def _refresh_devices(self, now: datetime) -> None:
@@ -158,7 +155,9 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
             default=self._device,
         )
 
-    def _store(self, readings: tuple[GlucoseReading, ...], now: datetime) -> None:
+    def _store(
+        self, readings: tuple[GlucoseReading, ...], now: datetime
+    ) -> list[GlucoseReading]:
         """Merge new readings, learn the delay, forget what left the window."""
         new = [r for r in readings if r.record_id not in self._readings]
         for reading in new:
@@ -170,6 +169,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
             self._readings = {
                 key: r for key, r in self._readings.items() if r.system_time >= horizon
             }
+        return new
 
     def _snapshot(self) -> DexcomData:
         """Freeze the current state for the entities."""

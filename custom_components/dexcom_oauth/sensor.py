@@ -21,56 +21,15 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .client import GlucoseReading, GlucoseStatus, GlucoseUnit, Trend
+from .client import GlucoseReading, GlucoseUnit
 from .coordinator import DexcomConfigEntry, DexcomCoordinator, DexcomData
 from .entity import DexcomEntity
+from .readings import TREND_STATES, glucose_range, glucose_value
 
 PARALLEL_UPDATES = 0
 
-# The sensor's range; Dexcom reports readings beyond it as status low/high.
-SENSOR_LOW = 40
-SENSOR_HIGH = 400
-
-TREND_STATES = {
-    Trend.DOUBLE_UP: "rising_quickly",
-    Trend.SINGLE_UP: "rising",
-    Trend.FORTY_FIVE_UP: "rising_slightly",
-    Trend.FLAT: "steady",
-    Trend.FORTY_FIVE_DOWN: "falling_slightly",
-    Trend.SINGLE_DOWN: "falling",
-    Trend.DOUBLE_DOWN: "falling_quickly",
-    Trend.NOT_COMPUTABLE: "not_computable",
-    Trend.RATE_OUT_OF_RANGE: "rate_out_of_range",
-}
 
 RANGE_STATES = ["in_range", "low", "high"]
-
-
-def glucose_value(reading: GlucoseReading) -> int | None:
-    """Return the value in mg/dL; beyond the sensor's range, the bound it passed.
-
-    A low reading shows 40 and a high one 400, so that an automation testing
-    "below 70" fires for a LOW; the range sensor says it is a bound.
-    """
-    if reading.status is GlucoseStatus.LOW:
-        return min(reading.value or SENSOR_LOW, SENSOR_LOW)
-    if reading.status is GlucoseStatus.HIGH:
-        return max(reading.value or SENSOR_HIGH, SENSOR_HIGH)
-    return reading.value
-
-
-def glucose_range(reading: GlucoseReading) -> str | None:
-    """Whether the reading is inside the sensor's 40-400 mg/dL range."""
-    value = reading.value
-    if reading.status is GlucoseStatus.LOW or (
-        value is not None and value < SENSOR_LOW
-    ):
-        return "low"
-    if reading.status is GlucoseStatus.HIGH or (
-        value is not None and value > SENSOR_HIGH
-    ):
-        return "high"
-    return None if value is None else "in_range"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,7 +121,11 @@ class DexcomSensor(DexcomEntity, SensorEntity):
         coordinator: DexcomCoordinator,
         description: DexcomSensorEntityDescription,
     ) -> None:
-        """Suggest mmol/L for glucose when that is the account's unit."""
+        """Suggest mmol/L for glucose when that is the account's unit.
+
+        mmol/L needs one decimal (3.6 must not show as 4); Home Assistant
+        only adds it for units the user picks, not for a suggested one.
+        """
         super().__init__(coordinator, description)
         latest = coordinator.data.latest
         if (
@@ -173,6 +136,7 @@ class DexcomSensor(DexcomEntity, SensorEntity):
             self._attr_suggested_unit_of_measurement = (
                 UnitOfBloodGlucoseConcentration.MILLIMOLE_PER_LITER
             )
+            self._attr_suggested_display_precision = 1
 
     @property
     @override

@@ -1,0 +1,55 @@
+"""What a reading means for glucose: the value to show and the sensor range."""
+
+from .client import GlucoseReading, GlucoseStatus, Trend
+
+# The sensor's range; Dexcom reports readings beyond it as status low/high.
+SENSOR_LOW = 40
+SENSOR_HIGH = 400
+
+# Dexcom trend arrows as the states of core dexcom, plus the two non-arrows.
+TREND_STATES = {
+    Trend.DOUBLE_UP: "rising_quickly",
+    Trend.SINGLE_UP: "rising",
+    Trend.FORTY_FIVE_UP: "rising_slightly",
+    Trend.FLAT: "steady",
+    Trend.FORTY_FIVE_DOWN: "falling_slightly",
+    Trend.SINGLE_DOWN: "falling",
+    Trend.DOUBLE_DOWN: "falling_quickly",
+    Trend.NOT_COMPUTABLE: "not_computable",
+    Trend.RATE_OUT_OF_RANGE: "rate_out_of_range",
+}
+
+
+def glucose_value(reading: GlucoseReading) -> int | None:
+    """Return the value in mg/dL; beyond the sensor's range, the bound it passed.
+
+    A low reading shows 40 and a high one 400, so that an automation testing
+    "below 70" fires for a LOW; the range sensor says it is a bound.
+    """
+    if reading.status is GlucoseStatus.LOW:
+        return min(reading.value or SENSOR_LOW, SENSOR_LOW)
+    if reading.status is GlucoseStatus.HIGH:
+        return max(reading.value or SENSOR_HIGH, SENSOR_HIGH)
+    return reading.value
+
+
+def glucose_range(reading: GlucoseReading) -> str | None:
+    """Whether the reading is inside the sensor's 40-400 mg/dL range."""
+    value = reading.value
+    if reading.status is GlucoseStatus.LOW or (
+        value is not None and value < SENSOR_LOW
+    ):
+        return "low"
+    if reading.status is GlucoseStatus.HIGH or (
+        value is not None and value > SENSOR_HIGH
+    ):
+        return "high"
+    return None if value is None else "in_range"
+
+
+def has_glucose(reading: GlucoseReading) -> bool:
+    """Whether a reading says something about glucose (a value or low/high)."""
+    return reading.value is not None or reading.status in (
+        GlucoseStatus.LOW,
+        GlucoseStatus.HIGH,
+    )

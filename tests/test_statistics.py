@@ -1,0 +1,154 @@
+"""True-time statistics: hourly mean/min/max at the hours readings were taken."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.dexcom_oauth.statistics import statistic_id_for
+from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
+
+from .common import TOKEN_URL, EgvsServer, egv, egvs_queries, series, token_payload
+from .conftest import NOW
+
+T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None
+) -> None:
+    """Start the recorder before Home Assistant, then load the integration."""
+
+
+async def hourly(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> dict[datetime, tuple[float, float, float]]:
+    """Return {hour start: (mean, min, max)} of the entry's statistic."""
+    await async_wait_recording_done(hass)
+    statistic_id = statistic_id_for(entry)
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        T17 - timedelta(days=40),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"mean", "min", "max"},
+    )
+    return {
+        datetime.fromtimestamp(row["start"], tz=T17.tzinfo): (
+            row["mean"],
+            row["min"],
+            row["max"],
+        )
+        for row in rows.get(statistic_id, [])
+    }
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let the background catch-up and the recorder finish."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_wait_recording_done(hass)
+
+
+async def test_readings_land_at_their_true_hours(
+    hass: HomeAssistant,
+    setup_with_server: MockConfigEntry,
+    aioclient_mock: Any,
+) -> None:
+    """Readings taken 16:05-17:00 and seen at 18:00 count for 16:00 and 17:00."""
+    await settle(hass)
+    stats = await hourly(hass, setup_with_server)
+    # series(): 110, 112, …, 132 at 16:05 … 17:00.
+    assert stats == {
+        T17 - timedelta(hours=1): (sum(range(110, 131, 2)) / 11, 110, 130),
+        T17: (132, 132, 132),
+    }
+    # The first link backfills 30 days: one window from NOW - 30 days.
+    first_catch_up = egvs_queries(aioclient_mock)[1]
+    assert first_catch_up["startDate"] == "2026-10-24T18:00:00"
+
+
+async def test_thirty_day_backfill(
+    hass: HomeAssistant,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """History older than the kept day is fetched once, at its true hours."""
+    old = datetime.fromisoformat("2026-11-03T07:00:00+00:00")
+    api_server.records[:0] = [
+        egv(old, 55, status="ok"),
+        egv(old + timedelta(minutes=5), 65),
+    ]
+    freezer.move_to(NOW)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await settle(hass)
+    stats = await hourly(hass, config_entry)
+    assert stats[old] == (60, 55, 65)
+    assert len(stats) == 3
+
+
+async def test_reload_is_idempotent(
+    hass: HomeAssistant,
+    setup_with_server: MockConfigEntry,
+    aioclient_mock: Any,
+) -> None:
+    """Reloading rewrites the last hour from complete data, nothing twice."""
+    await settle(hass)
+    before = await hourly(hass, setup_with_server)
+    calls = len(egvs_queries(aioclient_mock))
+    assert await hass.config_entries.async_reload(setup_with_server.entry_id)
+    await settle(hass)
+    assert await hourly(hass, setup_with_server) == before
+    # After a reload only the coordinator's refresh asks for egvs: the last
+    # written hour is inside the kept day, so no backfill request is made.
+    assert len(egvs_queries(aioclient_mock)) == calls + 1
+
+
+async def test_outage_hours_filled_when_api_returns(
+    hass: HomeAssistant,
+    aioclient_mock: Any,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Hours taken during an outage are written once Dexcom answers again."""
+    aioclient_mock.post(TOKEN_URL, json=token_payload())
+    await settle(hass)
+    api_server.fail(times=30, status=503, text="down")
+    for _ in range(24):  # two hours of failing polls
+        freezer.tick(timedelta(minutes=5, seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    api_server.records += series(T17 + timedelta(hours=2), 24, start_value=140, step=1)
+    for _ in range(8):
+        freezer.tick(timedelta(minutes=5, seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    await settle(hass)
+    stats = await hourly(hass, setup_with_server)
+    assert set(stats) == {
+        T17 - timedelta(hours=1),
+        T17,
+        T17 + timedelta(hours=1),
+        T17 + timedelta(hours=2),
+    }
+    # 17:00 now holds the reading from before the outage and the late ones.
+    assert stats[T17][1] == 132 or stats[T17][1] == 140
+    assert stats[T17 + timedelta(hours=2)] == (163, 163, 163)

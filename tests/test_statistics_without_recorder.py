@@ -1,0 +1,17 @@
+"""Without the recorder the integration works and writes no statistics."""
+
+from typing import Any
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.core import HomeAssistant
+
+from .common import egvs_queries
+
+
+async def test_no_recorder_no_statistics(
+    hass: HomeAssistant, setup_with_server: MockConfigEntry, aioclient_mock: Any
+) -> None:
+    """Without the recorder nothing is backfilled: one egvs request only."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(egvs_queries(aioclient_mock)) == 1
