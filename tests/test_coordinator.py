@@ -1,0 +1,446 @@
+"""The coordinator: incremental fetching, merging, bounds, failures, learned delay."""
+
+from datetime import datetime, timedelta
+from http import HTTPStatus
+import logging
+from typing import Any
+
+from aiohttp import ClientConnectionError
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+
+from custom_components.dexcom_oauth.const import DOMAIN
+from custom_components.dexcom_oauth.coordinator import DexcomCoordinator, DexcomData
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from .common import (
+    DEVICES_URL,
+    EGVS_URL,
+    TOKEN_URL,
+    USER_ID,
+    EgvsServer,
+    async_advance,
+    egv,
+    egvs_queries,
+    requests_to,
+    series,
+    token_payload,
+)
+from .conftest import NOW
+
+START = datetime.fromisoformat(NOW)
+POLL = timedelta(minutes=5)
+VALUE_ENTITY = "sensor.dexcom_glucose_value"
+COORDINATOR_LOGGER = "custom_components.dexcom_oauth.coordinator"
+
+
+@pytest.fixture
+def token_expiry() -> float:
+    """Let the stored token expire two hours after NOW, whatever the wall clock."""
+    return datetime.fromisoformat(NOW).timestamp() + 7200
+
+
+def at(clock: str) -> datetime:
+    """Return a UTC time on the test day from "hh:mm" or "hh:mm:ss"."""
+    return datetime.fromisoformat(f"2026-11-23T{clock}+00:00")
+
+
+def data_of(entry: MockConfigEntry) -> DexcomData:
+    """Return what the entry's coordinator holds."""
+    coordinator: DexcomCoordinator = entry.runtime_data
+    return coordinator.data
+
+
+def kept_ids(entry: MockConfigEntry) -> list[str]:
+    """Return the record ids kept, in the order they are kept."""
+    return [reading.record_id for reading in data_of(entry).readings]
+
+
+def coordinator_messages(
+    caplog: pytest.LogCaptureFixture, level: int, start: str
+) -> list[str]:
+    """Return the coordinator's messages of one level that start with `start`.
+
+    Setup fixtures run in pytest's setup phase, so its records count too.
+    """
+    return [
+        record.getMessage()
+        for record in caplog.get_records("setup") + caplog.records
+        if record.name == COORDINATOR_LOGGER
+        and record.levelno == level
+        and record.getMessage().startswith(start)
+    ]
+
+
+async def test_fetches_incrementally(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The first refresh asks for a day; later ones from 15 min before the newest."""
+    entry = setup_with_server
+    assert egvs_queries(aioclient_mock) == [
+        {"startDate": "2026-11-22T18:00:00", "endDate": "2026-11-23T18:00:00"}
+    ]
+    assert len(data_of(entry).readings) == 12
+
+    api_server.records.append(egv(at("17:05"), 134))
+    await async_advance(hass, freezer, POLL)
+    # Nothing new: the newest is still 17:05.
+    await async_advance(hass, freezer, POLL)
+    api_server.records += [egv(at("17:10"), 136), egv(at("17:15"), 138)]
+    await async_advance(hass, freezer, POLL)
+    await async_advance(hass, freezer, POLL)
+
+    assert egvs_queries(aioclient_mock)[1:] == [
+        {"startDate": "2026-11-23T16:45:00", "endDate": "2026-11-23T18:05:00"},
+        {"startDate": "2026-11-23T16:50:00", "endDate": "2026-11-23T18:10:00"},
+        {"startDate": "2026-11-23T16:50:00", "endDate": "2026-11-23T18:15:00"},
+        {"startDate": "2026-11-23T17:00:00", "endDate": "2026-11-23T18:20:00"},
+    ]
+    data = data_of(entry)
+    assert len(data.readings) == 15
+    assert data.latest is not None
+    assert data.latest.system_time == at("17:15")
+    assert hass.states.get(VALUE_ENTITY).state == "138"
+
+
+async def test_devices_fetched_twice_a_day(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The device list changes rarely, so it is not fetched on every refresh."""
+    assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
+    for _ in range(3):
+        await async_advance(hass, freezer, POLL)
+    assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
+
+    await async_advance(hass, freezer, timedelta(hours=12))
+    assert len(requests_to(aioclient_mock, DEVICES_URL)) == 2
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"status": HTTPStatus.SERVICE_UNAVAILABLE}, {"exc": TimeoutError()}],
+    ids=["503", "timeout"],
+)
+async def test_devices_failure_is_not_fatal(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    readings: list[dict[str, Any]],
+    device_registry: dr.DeviceRegistry,
+    failure: dict[str, Any],
+) -> None:
+    """Without the device list the readings still load; the model stays unknown."""
+    freezer.move_to(NOW)
+    aioclient_mock.get(DEVICES_URL, **failure)
+    api_server = EgvsServer(readings)
+    aioclient_mock.get(EGVS_URL, side_effect=api_server)
+    config_entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(VALUE_ENTITY).state == "132"
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, USER_ID), config_entry.entry_id
+    )
+    assert device is not None
+    assert device.model is None
+
+
+async def test_devices_rejected_asks_to_relink(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    readings: list[dict[str, Any]],
+) -> None:
+    """A login Dexcom rejects on the device list is a login problem too."""
+    freezer.move_to(NOW)
+    aioclient_mock.post(TOKEN_URL, json=token_payload())
+    aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
+    aioclient_mock.get(EGVS_URL, side_effect=EgvsServer(readings))
+    config_entry.add_to_hass(hass)
+
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert any(
+        flow["context"]["entry_id"] == config_entry.entry_id
+        for flow in hass.config_entries.flow.async_progress()
+    )
+
+
+async def test_duplicates_counted_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+) -> None:
+    """A record sent twice, in one answer or again in the overlap, is kept once."""
+    entry = setup_with_server
+    twice = egv(at("17:05"), 134)
+    api_server.records += [twice, dict(twice)]
+
+    for _ in range(3):
+        await async_advance(hass, freezer, POLL)
+
+    ids = kept_ids(entry)
+    assert len(ids) == len(set(ids)) == 13
+    assert ids.count(twice["recordId"]) == 1
+
+
+async def test_late_record_merged_in_order(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+) -> None:
+    """A record that arrives after newer ones takes its place by systemTime."""
+    entry = setup_with_server
+    late = egv(at("16:52:30"), 99, record_id="late-record")
+    api_server.records += [egv(at("17:05"), 134), late]
+
+    await async_advance(hass, freezer, POLL)
+
+    readings = data_of(entry).readings
+    times = [reading.system_time for reading in readings]
+    assert times == sorted(times)
+    assert len(readings) == 14
+    assert "late-record" in kept_ids(entry)
+    late_index = kept_ids(entry).index("late-record")
+    assert readings[late_index - 1].system_time == at("16:50")
+    assert readings[late_index + 1].system_time == at("16:55")
+    # The late record is older, so it does not become the latest.
+    assert data_of(entry).latest is not None
+    assert data_of(entry).latest.system_time == at("17:05")
+    assert hass.states.get(VALUE_ENTITY).state == "134"
+
+
+@pytest.mark.parametrize("readings", [series(at("17:00"), 300)])
+async def test_kept_window_bounded(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+) -> None:
+    """Only the 24 h before the newest reading stay in memory."""
+    entry = setup_with_server
+    readings = data_of(entry).readings
+    # The server only sends what lies inside the asked 24 h.
+    assert readings[0].system_time == START - timedelta(hours=24)
+    assert readings[-1].system_time == at("17:00")
+
+    api_server.records += series(at("19:00"), 24, start_value=140)
+    await async_advance(hass, freezer, timedelta(hours=2))
+
+    readings = data_of(entry).readings
+    newest = readings[-1].system_time
+    assert newest == at("19:00")
+    assert readings[0].system_time == newest - timedelta(hours=24)
+    assert len(readings) == 24 * 12 + 1
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        [
+            *series(at("17:00"), 12),
+            {**egv(at("16:30")), "recordId": None},
+            {**egv(at("16:40")), "systemTime": None},
+        ]
+    ],
+)
+async def test_skipped_records_logged_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Records without an id or time are ignored and reported once."""
+    entry = setup_with_server
+    for _ in range(3):
+        await async_advance(hass, freezer, POLL)
+
+    assert len(data_of(entry).readings) == 12
+    warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom sent")
+    assert warnings == [
+        (
+            "Dexcom sent 2 reading(s) without a record id or time; they are"
+            " ignored (logged once)"
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [
+        ("900", timedelta(minutes=15)),
+        ("Mon, 23 Nov 2026 18:25:00 GMT", timedelta(minutes=20)),
+    ],
+    ids=["seconds", "http_date"],
+)
+async def test_rate_limit_honours_retry_after(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+    aioclient_mock: AiohttpClientMocker,
+    retry_after: str,
+    wait: timedelta,
+) -> None:
+    """A 429 makes the entities unavailable and delays the next refresh."""
+    api_server.fail(
+        status=HTTPStatus.TOO_MANY_REQUESTS, headers={"Retry-After": retry_after}
+    )
+    api_server.records.append(egv(at("17:05"), 134))
+
+    await async_advance(hass, freezer, POLL)
+    assert len(egvs_queries(aioclient_mock)) == 2
+    assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.dexcom_reading_time").state == STATE_UNAVAILABLE
+
+    waited = timedelta()
+    while waited + POLL < wait:
+        await async_advance(hass, freezer, POLL)
+        waited += POLL
+        assert len(egvs_queries(aioclient_mock)) == 2, f"asked again after {waited}"
+
+    await async_advance(hass, freezer, wait - waited)
+    assert len(egvs_queries(aioclient_mock)) == 3
+    assert hass.states.get(VALUE_ENTITY).state == "134"
+
+    # Back to the normal interval afterwards.
+    await async_advance(hass, freezer, POLL)
+    assert len(egvs_queries(aioclient_mock)) == 4
+
+
+async def test_outage_logged_once_and_nothing_lost(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An outage is logged when it starts and when it ends; readings survive it."""
+    entry = setup_with_server
+    before = kept_ids(entry)
+    api_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
+    api_server.fail(exc=TimeoutError())
+    api_server.fail(exc=ClientConnectionError())
+    api_server.fail(status=HTTPStatus.BAD_GATEWAY)
+
+    for minutes in (5, 10, 15, 20):
+        api_server.records.append(egv(at("17:00") + timedelta(minutes=minutes), 140))
+        await async_advance(hass, freezer, POLL)
+        assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
+        assert entry.runtime_data.last_update_success is False
+        assert kept_ids(entry) == before
+
+    await async_advance(hass, freezer, POLL)
+    await async_advance(hass, freezer, POLL)
+
+    errors = coordinator_messages(caplog, logging.ERROR, "Error fetching dexcom_oauth")
+    assert errors == [
+        (
+            "Error fetching dexcom_oauth data: Error fetching glucose readings"
+            " from Dexcom: egvs: HTTP 503"
+        )
+    ]
+    recoveries = coordinator_messages(caplog, logging.INFO, "Fetching dexcom_oauth")
+    assert recoveries == ["Fetching dexcom_oauth data recovered"]
+    # The first request after the outage still starts at the stored newest.
+    assert egvs_queries(aioclient_mock)[5]["startDate"] == "2026-11-23T16:45:00"
+    after = kept_ids(entry)
+    assert after[: len(before)] == before
+    assert len(after) == len(before) + 4
+    assert hass.states.get(VALUE_ENTITY).state == "140"
+
+
+async def test_learns_data_delay(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+) -> None:
+    """The delay is the median lag between a reading's time and its arrival."""
+    entry = setup_with_server
+    # At 18:00 the newest reading was from 17:00.
+    assert data_of(entry).data_delay == timedelta(minutes=60)
+    assert data_of(entry).stale_after == timedelta(minutes=90)
+    assert hass.states.get("sensor.dexcom_data_delay").state == "60.0"
+
+    api_server.records.append(egv(at("17:15")))  # arrives 18:05: 50 min late
+    await async_advance(hass, freezer, POLL)
+    assert data_of(entry).data_delay == timedelta(minutes=55)
+
+    api_server.records.append(egv(at("17:30")))  # arrives 18:10: 40 min late
+    await async_advance(hass, freezer, POLL)
+    assert data_of(entry).data_delay == timedelta(minutes=50)
+
+    # A refresh that brings nothing new teaches nothing.
+    await async_advance(hass, freezer, POLL)
+    data = data_of(entry)
+    assert data.data_delay == timedelta(minutes=50)
+    assert data.stale_after == timedelta(minutes=80)
+    assert hass.states.get("sensor.dexcom_data_delay").state == "50.0"
+
+
+async def test_data_delay_follows_recent_arrivals(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+) -> None:
+    """Only the last twelve arrivals count, so a changed delay is learned."""
+    entry = setup_with_server
+    now = START
+    for lag in [60] * 12 + [20] * 12:
+        now += POLL
+        api_server.records.append(egv(now - timedelta(minutes=lag)))
+        await async_advance(hass, freezer, POLL)
+
+    assert data_of(entry).data_delay == timedelta(minutes=20)
+    assert data_of(entry).stale_after == timedelta(minutes=50)
+
+
+@pytest.mark.parametrize("readings", [series(START - timedelta(hours=5), 12)])
+async def test_data_delay_capped(
+    hass: HomeAssistant, setup_with_server: MockConfigEntry
+) -> None:
+    """A delay above Dexcom's documented three hours does not stretch staleness."""
+    data = data_of(setup_with_server)
+    assert data.data_delay == timedelta(hours=5)
+    assert data.stale_after == timedelta(hours=3, minutes=30)
+    assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize("readings", [[]])
+async def test_no_readings_yet(
+    hass: HomeAssistant, setup_with_server: MockConfigEntry
+) -> None:
+    """An account without readings loads; the documented delay is assumed."""
+    data = data_of(setup_with_server)
+    assert setup_with_server.state is ConfigEntryState.LOADED
+    assert data.readings == ()
+    assert data.latest is None
+    assert data.data_delay is None
+    assert data.stale_after == timedelta(hours=3, minutes=30)

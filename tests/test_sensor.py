@@ -1,0 +1,281 @@
+"""Glucose sensors: states, device, trends, out-of-range readings, units, staleness."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.dexcom_oauth.const import DOMAIN
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfBloodGlucoseConcentration,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device_registry import DeviceEntryType
+from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverter
+
+from .common import USER_ID, EgvsServer, async_advance, egv, mock_api, series
+from .conftest import NOW
+
+START = datetime.fromisoformat(NOW)
+# The fixture account's newest reading, an hour before NOW.
+NEWEST = START - timedelta(hours=1)
+POLL = timedelta(minutes=5)
+
+VALUE = "sensor.dexcom_glucose_value"
+TREND = "sensor.dexcom_glucose_trend"
+TREND_RATE = "sensor.dexcom_glucose_trend_rate"
+RANGE = "sensor.dexcom_glucose_range"
+READING_TIME = "sensor.dexcom_reading_time"
+DATA_DELAY = "sensor.dexcom_data_delay"
+CURRENT_ONLY = (VALUE, TREND, TREND_RATE, RANGE)
+
+
+@pytest.fixture
+def token_expiry() -> float:
+    """Let the stored token expire two hours after NOW, whatever the wall clock."""
+    return datetime.fromisoformat(NOW).timestamp() + 7200
+
+
+def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return an hour of ordinary readings followed by `newest`."""
+    return [*series(NEWEST - POLL, 11), newest]
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state, failing clearly when it does not exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} does not exist"
+    return state.state
+
+
+async def test_sensors(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every sensor of the fixture account, as registered and as shown."""
+    await snapshot_platform(hass, entity_registry, snapshot, setup_integration.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("generation", "model"),
+    [("g7", "G7"), ("g6", "G6"), ("G715day", "G7 15 Day"), ("g9", None)],
+)
+async def test_device(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    readings: list[dict[str, Any]],
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    generation: str,
+    model: str | None,
+) -> None:
+    """One service device per account, named after the transmitter generation."""
+    freezer.move_to(NOW)
+    mock_api(aioclient_mock, readings, generation=generation)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    devices = dr.async_entries_for_config_entry(device_registry, config_entry.entry_id)
+    assert len(devices) == 1
+    device = devices[0]
+    assert device.identifiers == {(DOMAIN, USER_ID)}
+    assert device.manufacturer == "Dexcom"
+    assert device.model == model
+    assert device.entry_type is DeviceEntryType.SERVICE
+    assert device.name == "Dexcom"
+    entities = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+    assert {entity.device_id for entity in entities} == {device.id}
+
+
+@pytest.mark.parametrize(
+    ("readings", "expected"),
+    [
+        (ending_with(egv(NEWEST, trend=trend)), state)
+        for trend, state in [
+            ("doubleUp", "rising_quickly"),
+            ("singleUp", "rising"),
+            ("fortyFiveUp", "rising_slightly"),
+            ("flat", "steady"),
+            ("fortyFiveDown", "falling_slightly"),
+            ("singleDown", "falling"),
+            ("doubleDown", "falling_quickly"),
+            ("notComputable", "not_computable"),
+            ("rateOutOfRange", "rate_out_of_range"),
+            ("none", STATE_UNKNOWN),
+            ("unknown", STATE_UNKNOWN),
+            ("sideways", STATE_UNKNOWN),
+        ]
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+async def test_trend(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, expected: str
+) -> None:
+    """Every trend arrow has its state; anything else is unknown."""
+    assert state_of(hass, TREND) == expected
+
+
+@pytest.mark.parametrize(
+    ("readings", "value", "glucose_range"),
+    [
+        (ending_with(egv(NEWEST, None, status="low")), "40", "low"),
+        (ending_with(egv(NEWEST, 40, status="low")), "40", "low"),
+        (ending_with(egv(NEWEST, 39, status="low")), "39", "low"),
+        (ending_with(egv(NEWEST, None, status="high")), "400", "high"),
+        (ending_with(egv(NEWEST, 400, status="high")), "400", "high"),
+        (ending_with(egv(NEWEST, 38, status="ok")), "38", "low"),
+        (ending_with(egv(NEWEST, 401, status="ok")), "401", "high"),
+        (ending_with(egv(NEWEST, 40, status="ok")), "40", "in_range"),
+        (ending_with(egv(NEWEST, 400, status=None)), "400", "in_range"),
+    ],
+    ids=[
+        "low_null",
+        "low_40",
+        "low_39",
+        "high_null",
+        "high_400",
+        "ok_38",
+        "ok_401",
+        "ok_40",
+        "no_status_400",
+    ],
+)
+async def test_out_of_range(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    value: str,
+    glucose_range: str,
+) -> None:
+    """Beyond the sensor's range the value shows the bound; the range says so."""
+    assert state_of(hass, VALUE) == value
+    assert state_of(hass, RANGE) == glucose_range
+    assert state_of(hass, READING_TIME) == NEWEST.isoformat()
+
+
+@pytest.mark.parametrize(
+    "readings", [[*series(NEWEST, 12), egv(NEWEST + POLL, None, status="ok")]]
+)
+async def test_reading_without_value_not_latest(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """A reading with neither a value nor low/high does not replace the last one."""
+    assert len(setup_integration.runtime_data.data.readings) == 13
+    assert state_of(hass, VALUE) == "132"
+    assert state_of(hass, RANGE) == "in_range"
+    assert state_of(hass, READING_TIME) == NEWEST.isoformat()
+    assert hass.states.get(VALUE).attributes["reading_time"] == NEWEST.isoformat()
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [[egv(NEWEST - POLL, 175, unit="mmol/L"), egv(NEWEST, 180, unit="mmol/L")]],
+)
+async def test_mmol_account(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """An mmol/L account sees mmol/L, converted by Home Assistant from mg/dL."""
+    state = hass.states.get(VALUE)
+    assert state is not None
+    assert (
+        state.attributes[ATTR_UNIT_OF_MEASUREMENT]
+        == UnitOfBloodGlucoseConcentration.MILLIMOLE_PER_LITER
+    )
+    expected = BloodGlucoseConcentrationConverter.convert(
+        180,
+        UnitOfBloodGlucoseConcentration.MILLIGRAMS_PER_DECILITER,
+        UnitOfBloodGlucoseConcentration.MILLIMOLE_PER_LITER,
+    )
+    assert float(state.state) == pytest.approx(expected)
+    assert float(state.state) == pytest.approx(10.0, abs=0.05)
+    # One decimal, as mmol/L values are read.
+    entry = entity_registry.async_get(VALUE)
+    assert entry is not None
+    assert entry.options["sensor"]["suggested_display_precision"] == 1
+
+
+async def test_mg_dl_account_stays_mg_dl(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """An mg/dL account is not converted."""
+    state = hass.states.get(VALUE)
+    assert state is not None
+    assert state.state == "132"
+    assert (
+        state.attributes[ATTR_UNIT_OF_MEASUREMENT]
+        == UnitOfBloodGlucoseConcentration.MILLIGRAMS_PER_DECILITER
+    )
+
+
+async def test_stale_reading_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+) -> None:
+    """Value, trend and range go unavailable once readings are overdue.
+
+    The learned delay is an hour, so the 17:00 reading is overdue after
+    18:30; the reading time stays, to show how old the last one is.
+    """
+    await async_advance(hass, freezer, timedelta(minutes=30))
+    for entity_id in CURRENT_ONLY:
+        assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
+
+    await async_advance(hass, freezer, POLL)
+    for entity_id in CURRENT_ONLY:
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    assert state_of(hass, READING_TIME) == NEWEST.isoformat()
+    assert state_of(hass, DATA_DELAY) == "60.0"
+
+    api_server.records.append(egv(START - timedelta(minutes=20), 150, trend="singleUp"))
+    await async_advance(hass, freezer, POLL)
+
+    assert state_of(hass, VALUE) == "150"
+    assert state_of(hass, TREND) == "rising"
+    assert state_of(hass, TREND_RATE) == "0.1"
+    assert state_of(hass, RANGE) == "in_range"
+    assert state_of(hass, READING_TIME) == (START - timedelta(minutes=20)).isoformat()
+
+
+@pytest.mark.parametrize("readings", [[]])
+async def test_no_readings(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """Without any reading, nothing claims a glucose value."""
+    for entity_id in CURRENT_ONLY:
+        assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    assert state_of(hass, READING_TIME) == STATE_UNKNOWN
+    assert state_of(hass, DATA_DELAY) == STATE_UNKNOWN
+
+
+async def test_reading_time_attribute(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """Value and trend carry the time of the reading they show."""
+    for entity_id in CURRENT_ONLY:
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.attributes["reading_time"] == NEWEST.isoformat(), entity_id
+    for entity_id in (READING_TIME, DATA_DELAY):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert "reading_time" not in state.attributes, entity_id
