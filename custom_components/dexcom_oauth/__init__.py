@@ -19,7 +19,7 @@ from homeassistant.helpers.typing import ConfigType
 from .auth import DexcomImplementation, EntryTokenProvider, base_url_for
 from .client import DexcomClient
 from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
-from .coordinator import DexcomConfigEntry, DexcomCoordinator
+from .coordinator import DexcomConfigEntry, DexcomCoordinator, schedule_store
 from .development import DATA_DEVELOPMENT_SERVERS
 from .services import async_setup_services
 
@@ -59,6 +59,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> bo
         request_timeout=REQUEST_TIMEOUT,
     )
     coordinator = DexcomCoordinator(hass, entry, client)
+    await coordinator.async_load_schedule()
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     _follow_account_id(hass, entry)
@@ -69,6 +70,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> bo
 async def async_unload_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> bool:
     """Unload the sensors."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> None:
+    """Forget the entry's learned poll schedule."""
+    await schedule_store(hass, entry).async_remove()
 
 
 @callback

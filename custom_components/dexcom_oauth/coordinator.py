@@ -10,6 +10,7 @@ from typing import override
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -33,6 +34,7 @@ from .const import (
     STALE_MARGIN,
 )
 from .readings import has_glucose
+from .schedule import PollScheduler
 from .statistics import GlucoseStatistics
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,6 +43,13 @@ type DexcomConfigEntry = ConfigEntry[DexcomCoordinator]
 
 # How many recent arrivals the learned data delay is the median of.
 DELAY_SAMPLES = 12
+# The learned schedule is saved at most this often (seconds).
+SCHEDULE_SAVE_DELAY = 60
+
+
+def schedule_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, object]]:
+    """Return where an entry's learned poll schedule survives restarts."""
+    return Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.schedule")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +95,12 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self._device: Device | None = None
         self._devices_checked: datetime | None = None
         self._skipped_logged = False
+        self.schedule = PollScheduler()
+        self._schedule_store = schedule_store(hass, entry)
+
+    async def async_load_schedule(self) -> None:
+        """Resume the learned schedule, so a restart does not relearn the delay."""
+        self.schedule = PollScheduler.from_dict(await self._schedule_store.async_load())
 
     @property
     def newest(self) -> GlucoseReading | None:
@@ -105,22 +120,12 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         try:
             batch = await self.client.egvs(self.fetch_start(now), now)
             await self._refresh_devices(now)
-        except DexcomAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
-        except DexcomRateLimitError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                retry_after=err.retry_after,
-            ) from err
         except DexcomError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="api_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            self.schedule.record_failure(
+                now, err.retry_after if isinstance(err, DexcomRateLimitError) else None
+            )
+            self._plan_next_poll(now)
+            raise self._translated(err) from err
         if batch.skipped and not self._skipped_logged:
             _LOGGER.warning(
                 "Dexcom sent %d reading(s) without a record id or time; they are"
@@ -130,7 +135,36 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
             self._skipped_logged = True
         new = self._store(batch.readings, now)
         self.statistics.update(new)
+        newest = self.newest
+        self.schedule.record_poll(now, newest.system_time if newest else None)
+        self._plan_next_poll(now)
         return self._snapshot()
+
+    def _plan_next_poll(self, now: datetime) -> None:
+        """Poll next when the next reading should be available; save what was learned."""
+        self.update_interval = self.schedule.next_poll(now)
+        self._schedule_store.async_delay_save(
+            self.schedule.as_dict, SCHEDULE_SAVE_DELAY
+        )
+
+    @staticmethod
+    def _translated(err: DexcomError) -> Exception:
+        """Map a client error to Home Assistant's translated exceptions."""
+        if isinstance(err, DexcomAuthError):
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            )
+        if isinstance(err, DexcomRateLimitError):
+            return UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                retry_after=err.retry_after,
+            )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="api_error",
+            translation_placeholders={"error": str(err)},
+        )
 
     async def _refresh_devices(self, now: datetime) -> None:
         """Fetch the device list when it is due; it only names the model."""

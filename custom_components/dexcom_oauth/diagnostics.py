@@ -5,6 +5,7 @@ from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .coordinator import DexcomConfigEntry
 
@@ -42,6 +43,13 @@ async def async_get_config_entry_diagnostics(
                 "readings_kept": len(data.readings),
                 "data_delay": str(data.data_delay),
                 "stale_after": str(data.stale_after),
+            },
+            "schedule": {
+                "availability_offset": str(coordinator.schedule.offset),
+                "expected_next_reading": str(
+                    coordinator.schedule.expected_next(dt_util.utcnow())
+                ),
+                "stalled": coordinator.schedule.stalled(dt_util.utcnow()),
             },
             "device": asdict(data.device) if data.device else None,
             "latest": asdict(data.latest) if data.latest else None,
