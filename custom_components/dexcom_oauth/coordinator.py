@@ -45,6 +45,10 @@ type DexcomConfigEntry = ConfigEntry[DexcomCoordinator]
 DELAY_SAMPLES = 12
 # The learned schedule is saved at most this often (seconds).
 SCHEDULE_SAVE_DELAY = 60
+# After the newest reading jumps ahead (a backlog after a stall), refreshes keep
+# asking from where that fetch started for this long: a backlog's records can
+# appear over a while and in any order, so older ones may still be on their way.
+BACKLOG_SETTLE = timedelta(minutes=30)
 
 
 def schedule_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, object]]:
@@ -95,6 +99,8 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self._device: Device | None = None
         self._devices_checked: datetime | None = None
         self._skipped_logged = False
+        # Where refreshes start while a backlog settles, and until when.
+        self._backlog: tuple[datetime, datetime] | None = None
         self.schedule = PollScheduler()
         self._schedule_store = schedule_store(hass, entry)
 
@@ -111,14 +117,18 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         """Where the next egvs window begins: just before the newest reading."""
         if (newest := self.newest) is None:
             return now - INITIAL_WINDOW
-        return min(newest.system_time - FETCH_OVERLAP, now - READING_INTERVAL)
+        start = min(newest.system_time - FETCH_OVERLAP, now - READING_INTERVAL)
+        if self._backlog is not None and now < self._backlog[1]:
+            start = min(start, self._backlog[0])
+        return start
 
     @override
     async def _async_update_data(self) -> DexcomData:
         """Fetch new readings; map client errors to Home Assistant's."""
         now = dt_util.utcnow().replace(microsecond=0)
+        start = self.fetch_start(now)
         try:
-            batch = await self.client.egvs(self.fetch_start(now), now)
+            batch = await self.client.egvs(start, now)
             await self._refresh_devices(now)
         except DexcomError as err:
             self.schedule.record_failure(
@@ -133,12 +143,30 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
                 batch.skipped,
             )
             self._skipped_logged = True
+        previous = self.newest
         new = self._store(batch.readings, now)
+        self._watch_backlog(previous, start, now)
         self.statistics.update(new)
         newest = self.newest
         self.schedule.record_poll(now, newest.system_time if newest else None)
         self._plan_next_poll(now)
         return self._snapshot()
+
+    def _watch_backlog(
+        self, previous: GlucoseReading | None, start: datetime, now: datetime
+    ) -> None:
+        """Keep asking from `start` for a while when the newest reading jumped.
+
+        The next window would begin FETCH_OVERLAP before the new newest reading
+        and so miss records of the jump that the API did not show yet.
+        """
+        newest = self.newest
+        if (
+            previous is not None
+            and newest is not None
+            and newest.system_time - previous.system_time > FETCH_OVERLAP
+        ):
+            self._backlog = (start, now + BACKLOG_SETTLE)
 
     def _plan_next_poll(self, now: datetime) -> None:
         """Poll next when the next reading should be available; save what was learned."""

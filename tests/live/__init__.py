@@ -1,0 +1,1 @@
+"""Helpers for testing the integration against the simulator over real HTTP."""
