@@ -15,12 +15,14 @@ from custom_components.dexcom_oauth.schedule import (
     FAILURE_FIRST,
     MAX_HOLD,
     MAX_OFFSET,
+    MAX_RETRIES,
     MIN_WAIT,
     OFFSET_DOWN,
     OFFSET_UP,
     POLL_MARGIN,
     RETRY_FIRST,
     STALL_INTERVAL,
+    TRUSTED_HITS,
     PollScheduler,
 )
 
@@ -140,7 +142,7 @@ def test_on_time_reading_is_fetched_by_the_first_poll() -> None:
 
 
 def test_late_reading_is_retried_with_growing_steps() -> None:
-    """Misses retry after 10, 20, 40, 80 s, then once per slot."""
+    """A miss re-polls at the raised expectation, then after 20, 40, 80 s, then per slot."""
     scheduler = PollScheduler(offset=HOUR, newest=T0)
     now = T0 + READING_INTERVAL + HOUR + POLL_MARGIN
     waits = []
@@ -149,10 +151,15 @@ def test_late_reading_is_retried_with_growing_steps() -> None:
         waits.append(scheduler.next_poll(now))
         now += waits[-1]
     assert scheduler.offset == HOUR + OFFSET_UP  # only the first attempt teaches
-    assert waits[:4] == [RETRY_FIRST * 2**n for n in range(4)]
+    assert waits[:4] == [max(OFFSET_UP, MIN_WAIT)] + [
+        RETRY_FIRST * 2**n for n in range(1, 4)
+    ]
     # The next step would pass the following reading's slot: poll there instead,
     # then stay on the grid.
-    assert waits[4] == sec(159)
+    first_poll = T0 + READING_INTERVAL + HOUR + POLL_MARGIN
+    assert first_poll + sum(waits[:5], timedelta()) == (
+        T0 + 2 * READING_INTERVAL + HOUR + OFFSET_UP + POLL_MARGIN
+    )
     assert waits[5:] == [STALL_INTERVAL] * 3
     assert scheduler.stalled(now)
 
@@ -176,8 +183,9 @@ def test_one_late_reading_is_an_outlier_two_move_the_offset() -> None:
     now += scheduler.next_poll(now)
     first = Reading(T0 + READING_INTERVAL, T0 + READING_INTERVAL + HOUR + sec(60))
     now = poll_until_found(scheduler, now, first)
-    # Missed at +3, +13 and +33 s, found at +73 s: only the step up is applied.
-    assert now == first.system_time + HOUR + sec(73)
+    # Missed at +3 s, at the raised expectation (+15 s) and at +35 s, found at
+    # +75 s: only the step up is applied.
+    assert now == first.system_time + HOUR + sec(75)
     assert scheduler.offset == HOUR + OFFSET_UP
 
     second = Reading(
@@ -185,13 +193,13 @@ def test_one_late_reading_is_an_outlier_two_move_the_offset() -> None:
         first.system_time + READING_INTERVAL + HOUR + sec(60),
     )
     now = poll_until_found(scheduler, now + scheduler.next_poll(now), second)
-    # Both were still missing 33 s past the old offset: that is the new one.
-    assert scheduler.offset == HOUR + sec(33)
+    # Both were still missing 35 s past the old offset: that is the new one.
+    assert scheduler.offset == HOUR + sec(35)
 
     # An on-time reading after that ends the run of late ones.
     third = Reading(second.system_time + READING_INTERVAL, T0)
     now = poll_until_found(scheduler, now + scheduler.next_poll(now), third)
-    assert scheduler.offset == HOUR + sec(33) - OFFSET_DOWN
+    assert scheduler.offset == HOUR + sec(35) - OFFSET_DOWN
 
 
 def test_readings_after_a_gap_only_bound_the_offset_from_above() -> None:
@@ -225,7 +233,32 @@ def test_learning_meets_the_call_and_lag_budget(delay: timedelta) -> None:
     assert p95(run.lags(counted)) <= 30
     offset = run.scheduler.offset
     assert offset is not None
-    assert delay <= offset <= delay + sec(25)
+    # Within the jitter (20 s) and one learning step of the true delay.
+    assert delay <= offset <= delay + sec(20) + OFFSET_UP
+
+
+def test_a_missing_reading_after_a_run_of_hits_is_a_gap() -> None:
+    """Once the timing is trusted, two retries, then the next slot: no ladder."""
+    scheduler = PollScheduler(offset=HOUR, newest=T0)
+    newest, now = T0, T0 + HOUR + sec(30)
+    for _ in range(TRUSTED_HITS):
+        now += scheduler.next_poll(now)
+        newest += READING_INTERVAL
+        scheduler.record_poll(now, newest)
+    polls = []
+    for _ in range(MAX_RETRIES + 2):
+        now += scheduler.next_poll(now)
+        polls.append(now)
+        scheduler.record_poll(now, newest)  # the awaited reading never comes
+    offset = scheduler.offset
+    assert offset is not None
+    gaps = [later - earlier for earlier, later in zip(polls, polls[1:], strict=False)]
+    # The raised expectation, then one retry: MAX_RETRIES polls after the miss.
+    assert gaps[:MAX_RETRIES] == [max(OFFSET_UP, MIN_WAIT), RETRY_FIRST * 2]
+    # Then straight to the slot of the reading after the missing one.
+    assert (
+        polls[MAX_RETRIES + 1] == newest + 2 * READING_INTERVAL + offset + POLL_MARGIN
+    )
 
 
 def test_stall_polls_once_per_slot_and_catches_the_resumed_stream() -> None:
