@@ -1,5 +1,6 @@
 """True-time statistics: hourly mean/min/max at the hours readings were taken."""
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,10 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMockResponse,
+)
+from yarl import URL
 
 from custom_components.dexcom_oauth.statistics import statistic_id_for
 from homeassistant.components.recorder import Recorder
@@ -19,7 +24,17 @@ from homeassistant.components.recorder.statistics import statistics_during_perio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 
-from .common import TOKEN_URL, EgvsServer, egv, egvs_queries, series, token_payload
+from .common import (
+    DEVICES_URL,
+    EGVS_URL,
+    TOKEN_URL,
+    EgvsServer,
+    devices_payload,
+    egv,
+    egvs_queries,
+    series,
+    token_payload,
+)
 from .conftest import NOW
 
 T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
@@ -152,3 +167,51 @@ async def test_outage_hours_filled_when_api_returns(
     # 17:00 now holds the reading from before the outage and the late ones.
     assert stats[T17][1] == 132 or stats[T17][1] == 140
     assert stats[T17 + timedelta(hours=2)] == (163, 163, 163)
+
+
+async def test_backfill_retried_after_a_failure(
+    hass: HomeAssistant,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: Any,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A backfill Dexcom refuses is logged and tried again by the next refresh.
+
+    While one backfill is under way, refreshes start no second one.
+    """
+    server = EgvsServer([*series(T17, 12), egv(T17 - timedelta(hours=5), None)])
+    release = asyncio.Event()
+    backfills: list[str] = []
+
+    async def answer(method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        if url.query["startDate"] <= "2026-10-25":  # the 30-day backfill window
+            backfills.append(url.query["startDate"])
+            if len(backfills) == 1:
+                return AiohttpClientMockResponse(method, url, status=503, text="down")
+            await release.wait()
+        return await server(method, url, data)
+
+    aioclient_mock.get(EGVS_URL, side_effect=answer)
+    aioclient_mock.get(DEVICES_URL, json=devices_payload())
+    freezer.move_to(NOW)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert "Could not fetch past readings for the statistics yet" in caplog.text
+    assert await hourly(hass, config_entry) == {}
+
+    coordinator = config_entry.runtime_data
+    polls = len(egvs_queries(aioclient_mock))
+    while len(egvs_queries(aioclient_mock)) < polls + 3:
+        # The second refresh starts the backfill again, the third finds it running.
+        freezer.tick(coordinator.update_interval + timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert len(backfills) == 2
+    release.set()
+    await settle(hass)
+    stats = await hourly(hass, config_entry)
+    # The reading without a value (12:00) adds no hour of its own.
+    assert set(stats) == {T17 - timedelta(hours=1), T17}
