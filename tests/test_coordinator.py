@@ -444,3 +444,21 @@ async def test_no_readings_yet(
     assert data.latest is None
     assert data.data_delay is None
     assert data.stale_after == timedelta(hours=3, minutes=30)
+
+
+async def test_late_filled_record_is_no_delay_sample(
+    hass: HomeAssistant,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An older record filled in late does not make Dexcom look slower."""
+    assert data_of(setup_with_server).data_delay == timedelta(hours=1)
+    api_server.records.append(egv(at("16:57:30"), 125, record_id="late-fill"))
+    await async_advance(
+        hass,
+        freezer,
+        setup_with_server.runtime_data.update_interval + timedelta(seconds=1),
+    )
+    assert "late-fill" in kept_ids(setup_with_server)
+    assert data_of(setup_with_server).data_delay == timedelta(hours=1)

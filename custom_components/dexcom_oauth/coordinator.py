@@ -221,12 +221,15 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self, readings: tuple[GlucoseReading, ...], now: datetime
     ) -> list[GlucoseReading]:
         """Merge new readings, learn the delay, forget what left the window."""
+        previous = self.newest
         new = [r for r in readings if r.record_id not in self._readings]
         for reading in new:
             self._readings[reading.record_id] = reading
-        if new:
-            self._delay_samples.append(now - max(new, key=_by_time).system_time)
-        if (newest := self.newest) is not None:
+        # Only a reading newer than all before says how late readings arrive;
+        # an older record filled in late would overstate it.
+        if (newest := self.newest) is not None and newest is not previous:
+            self._delay_samples.append(now - newest.system_time)
+        if newest is not None:
             horizon = newest.system_time - KEPT_WINDOW
             self._readings = {
                 key: r for key, r in self._readings.items() if r.system_time >= horizon
