@@ -2,6 +2,7 @@
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 from .config import (
     DEFAULT_REDIRECT_URIS,
@@ -100,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     faults.add_argument("--retry-after", type=int, default=60)
     faults.add_argument("--fault-scope", choices=FAULT_SCOPES, default="data")
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        metavar="PATH",
+        help="keep OAuth codes and tokens in this file across restarts "
+        "(default: in memory only)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -141,6 +149,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
             retry_after=args.retry_after,
             scope=args.fault_scope,
         ),
+        state_file=args.state_file,
         **extra,
     )
 

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -150,7 +151,11 @@ def _number(value: Any) -> float:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SimulatorConfig:
-    """Everything that defines a simulator run; durations are in seconds."""
+    """Everything that defines a simulator run; durations are in seconds.
+
+    `state_file` keeps the OAuth codes and tokens across restarts (None: in
+    memory only); fault settings and statistics are never saved.
+    """
 
     client_id: str = "dev-client-id"
     client_secret: str = "dev-client-secret"
@@ -167,6 +172,7 @@ class SimulatorConfig:
     stalls: tuple[Stall, ...] = ()
     random_stalls: RandomStalls | None = None
     faults: FaultSettings = field(default_factory=FaultSettings)
+    state_file: Path | None = None
 
     def __post_init__(self) -> None:
         """Reject values that would make the simulator misbehave quietly."""

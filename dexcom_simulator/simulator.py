@@ -28,6 +28,8 @@ class Simulator:
     by default the wall clock (which follows pytest's `freezer`), or a
     `SimulatedClock` when the config asks for one. Pass a `SimulatedClock` to
     drive it from the admin endpoint too. `sleep` implements injected latency.
+    With `config.state_file` set, the OAuth state is loaded here and saved on
+    every change.
     """
 
     def __init__(
