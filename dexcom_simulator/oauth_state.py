@@ -4,8 +4,8 @@ A spent refresh token is removed from its table, so a restored table refuses
 it just as before the restart; revocation is a flag on each token.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -47,9 +47,9 @@ class OAuthTables:
         """Return the saved form."""
         return {
             "version": FORMAT_VERSION,
-            "codes": {key: _code_json(code) for key, code in self.codes.items()},
-            "access_tokens": {k: _token_json(v) for k, v in self.access.items()},
-            "refresh_tokens": {k: _token_json(v) for k, v in self.refresh.items()},
+            "codes": {key: _entry_json(code) for key, code in self.codes.items()},
+            "access_tokens": {k: _entry_json(v) for k, v in self.access.items()},
+            "refresh_tokens": {k: _entry_json(v) for k, v in self.refresh.items()},
         }
 
     @classmethod
@@ -60,55 +60,33 @@ class OAuthTables:
             raise StateFormatError("unknown state format version")
         return cls(
             codes={
-                key: _code(_object(value, "a code"))
+                key: _record(Code, _object(value, "a code"))
                 for key, value in _table(document, "codes").items()
             },
             access={
-                key: _token(_object(value, "an access token"))
+                key: _record(Token, _object(value, "an access token"))
                 for key, value in _table(document, "access_tokens").items()
             },
             refresh={
-                key: _token(_object(value, "a refresh token"))
+                key: _record(Token, _object(value, "a refresh token"))
                 for key, value in _table(document, "refresh_tokens").items()
             },
         )
 
 
-def _code_json(code: Code) -> dict[str, Any]:
-    return {
-        "user": code.user,
-        "client_id": code.client_id,
-        "redirect_uri": code.redirect_uri,
-        "expires_at": code.expires_at.isoformat(),
-        "used": code.used,
-    }
+def _entry_json(entry: Code | Token) -> dict[str, Any]:
+    """Return the saved form of a code or token: every field, times in ISO 8601."""
+    return {item.name: _saved(getattr(entry, item.name)) for item in fields(entry)}
 
 
-def _token_json(token: Token) -> dict[str, Any]:
-    return {
-        "user": token.user,
-        "client_id": token.client_id,
-        "expires_at": token.expires_at.isoformat(),
-        "revoked": token.revoked,
-    }
+def _saved(value: str | bool | datetime) -> str | bool:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _code(entry: Mapping[str, Any]) -> Code:
-    return Code(
-        user=_text(entry, "user"),
-        client_id=_text(entry, "client_id"),
-        redirect_uri=_text(entry, "redirect_uri"),
-        expires_at=_time(entry, "expires_at"),
-        used=_flag(entry, "used"),
-    )
-
-
-def _token(entry: Mapping[str, Any]) -> Token:
-    return Token(
-        user=_text(entry, "user"),
-        client_id=_text(entry, "client_id"),
-        expires_at=_time(entry, "expires_at"),
-        revoked=_flag(entry, "revoked"),
+def _record[R: (Code, Token)](kind: type[R], entry: Mapping[str, Any]) -> R:
+    """Rebuild a code or token, each field read by the checker for its type."""
+    return kind(
+        **{item.name: _READERS[item.type](entry, item.name) for item in fields(kind)}
     )
 
 
@@ -146,3 +124,12 @@ def _time(entry: Mapping[str, Any], name: str) -> datetime:
     if value.tzinfo is None:
         raise StateFormatError(f"{name} has no time zone")
     return value
+
+
+# How each field type of Code and Token is read back; the records' own
+# annotations choose the checker, so a new field is saved and loaded alike.
+_READERS: dict[object, Callable[[Mapping[str, Any], str], Any]] = {
+    str: _text,
+    bool: _flag,
+    datetime: _time,
+}
