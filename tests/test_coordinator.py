@@ -290,46 +290,68 @@ async def test_skipped_records_logged_once(
 
 
 @pytest.mark.parametrize(
-    ("retry_after", "wait"),
+    ("headers", "earliest", "latest"),
     [
-        ("900", timedelta(minutes=15)),
-        ("Mon, 23 Nov 2026 18:25:00 GMT", timedelta(minutes=20)),
+        ({"Retry-After": "900"}, timedelta(minutes=15), timedelta(minutes=15)),
+        (
+            {"Retry-After": "Mon, 23 Nov 2026 18:25:00 GMT"},
+            at("18:25") - START,
+            at("18:25") - START,
+        ),
+        ({"Retry-After": "7200"}, timedelta(hours=1), timedelta(hours=1)),
+        ({"Retry-After": "0"}, timedelta(seconds=30), timedelta(minutes=5)),
+        ({"Retry-After": "3"}, timedelta(seconds=30), timedelta(minutes=5)),
+        (
+            {"Retry-After": "Mon, 23 Nov 2026 17:00:00 GMT"},
+            timedelta(seconds=30),
+            timedelta(minutes=5),
+        ),
+        ({"Retry-After": "soon"}, timedelta(seconds=30), timedelta(minutes=5)),
+        ({}, timedelta(seconds=30), timedelta(minutes=5)),
     ],
-    ids=["seconds", "http_date"],
+    ids=[
+        "seconds",
+        "http_date",
+        "above_an_hour",
+        "zero",
+        "three",
+        "past",
+        "garbage",
+        "missing",
+    ],
 )
-async def test_rate_limit_honours_retry_after(
+async def test_rate_limit_waits_within_bounds(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     setup_with_server: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
-    retry_after: str,
-    wait: timedelta,
+    headers: dict[str, str],
+    earliest: timedelta,
+    latest: timedelta,
 ) -> None:
-    """A 429 makes the entities unavailable and delays the next refresh."""
-    api_server.fail(
-        status=HTTPStatus.TOO_MANY_REQUESTS, headers={"Retry-After": retry_after}
-    )
+    """Retry-After is honoured from 30 s (the back-off) up to one hour, in every form.
+
+    The next request is timed by Home Assistant's own coordinator timer, so
+    this fails if a raw Retry-After ever reaches UpdateFailed.
+    """
+    api_server.fail(status=HTTPStatus.TOO_MANY_REQUESTS, headers=headers)
     api_server.records.append(egv(at("17:05"), 134))
-
-    await async_advance(hass, freezer, POLL)
+    first_wait = setup_with_server.runtime_data.update_interval
+    await async_advance(hass, freezer, first_wait)
+    if headers.get("Retry-After", "").endswith("18:25:00 GMT"):
+        earliest = latest = latest - first_wait  # a date counts from the request
     assert len(egvs_queries(aioclient_mock)) == 2
-    assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
-    assert hass.states.get("sensor.dexcom_reading_time").state == STATE_UNAVAILABLE
+    # The 17:00 reading is still the latest: a 429 says nothing about it.
+    assert hass.states.get(VALUE_ENTITY).state == "132"
+    assert hass.states.get("binary_sensor.dexcom_api_status").state == "on"
 
-    waited = timedelta()
-    while waited + POLL < wait:
-        await async_advance(hass, freezer, POLL)
-        waited += POLL
-        assert len(egvs_queries(aioclient_mock)) == 2, f"asked again after {waited}"
-
-    await async_advance(hass, freezer, wait - waited)
+    await async_advance(hass, freezer, earliest - timedelta(seconds=2))
+    assert len(egvs_queries(aioclient_mock)) == 2, "asked again too early"
+    await async_advance(hass, freezer, latest - earliest + timedelta(seconds=4))
     assert len(egvs_queries(aioclient_mock)) == 3
-    assert hass.states.get(VALUE_ENTITY).state == "134"
-
-    # Back to the normal interval afterwards.
-    await async_advance(hass, freezer, POLL)
-    assert len(egvs_queries(aioclient_mock)) == 4
+    assert setup_with_server.runtime_data.window.newest.system_time == at("17:05")
+    assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
 
 
 async def test_outage_logged_once_and_nothing_lost(
@@ -340,7 +362,11 @@ async def test_outage_logged_once_and_nothing_lost(
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An outage is logged when it starts and when it ends; readings survive it."""
+    """An outage is logged when it starts and when it ends; readings survive it.
+
+    The entities keep showing the latest reading while it is current: a
+    failed request says nothing about it. The API entity shows the outage.
+    """
     entry = setup_with_server
     before = kept_ids(entry)
     api_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
@@ -351,7 +377,11 @@ async def test_outage_logged_once_and_nothing_lost(
     for minutes in (5, 10, 15, 20):
         api_server.records.append(egv(at("17:00") + timedelta(minutes=minutes), 140))
         await async_advance(hass, freezer, POLL)
-        assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
+        assert hass.states.get(VALUE_ENTITY).state == "132"
+        assert hass.states.get("sensor.dexcom_reading_time").state != STATE_UNAVAILABLE
+        problem = hass.states.get("binary_sensor.dexcom_api_status")
+        assert problem.state == "on"
+        assert problem.attributes["error"] == "connection"
         assert entry.runtime_data.last_update_success is False
         assert kept_ids(entry) == before
 
@@ -361,12 +391,13 @@ async def test_outage_logged_once_and_nothing_lost(
     errors = coordinator_messages(caplog, logging.ERROR, "Error fetching dexcom_oauth")
     assert errors == [
         (
-            "Error fetching dexcom_oauth data: Error fetching glucose readings"
+            "Error fetching dexcom_oauth (Dexcom) data: Error fetching glucose readings"
             " from Dexcom: egvs: HTTP 503"
         )
     ]
     recoveries = coordinator_messages(caplog, logging.INFO, "Fetching dexcom_oauth")
-    assert recoveries == ["Fetching dexcom_oauth data recovered"]
+    assert recoveries == ["Fetching dexcom_oauth (Dexcom) data recovered"]
+    assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
     # The first request after the outage still starts at the stored newest.
     assert egvs_queries(aioclient_mock)[5]["startDate"] == "2026-11-23T16:45:00"
     after = kept_ids(entry)
@@ -375,51 +406,33 @@ async def test_outage_logged_once_and_nothing_lost(
     assert hass.states.get(VALUE_ENTITY).state == "140"
 
 
-async def test_learns_data_delay(
+async def test_data_delay_is_the_learned_availability_offset(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     setup_with_server: MockConfigEntry,
     api_server: EgvsServer,
 ) -> None:
-    """The delay is the median lag between a reading's time and its arrival."""
+    """One estimator: Data delay and staleness use the schedule's learned offset."""
     entry = setup_with_server
-    # At 18:00 the newest reading was from 17:00.
-    assert data_of(entry).data_delay == timedelta(minutes=60)
-    assert data_of(entry).stale_after == timedelta(minutes=90)
-    assert hass.states.get("sensor.dexcom_data_delay").state == "60.0"
-
-    api_server.records.append(egv(at("17:15")))  # arrives 18:05: 50 min late
-    await async_advance(hass, freezer, POLL)
+    coordinator = entry.runtime_data
+    # At 18:00 the newest reading is from 17:00 and the next one is not there:
+    # the offset lies between 55 and 60 minutes; learning starts at the low end.
+    assert data_of(entry).data_delay == coordinator.schedule.offset
     assert data_of(entry).data_delay == timedelta(minutes=55)
+    assert data_of(entry).stale_after == timedelta(minutes=85)
+    assert hass.states.get("sensor.dexcom_data_delay").state == "55.0"
 
-    api_server.records.append(egv(at("17:30")))  # arrives 18:10: 40 min late
-    await async_advance(hass, freezer, POLL)
-    assert data_of(entry).data_delay == timedelta(minutes=50)
-
-    # A refresh that brings nothing new teaches nothing.
-    await async_advance(hass, freezer, POLL)
-    data = data_of(entry)
-    assert data.data_delay == timedelta(minutes=50)
-    assert data.stale_after == timedelta(minutes=80)
-    assert hass.states.get("sensor.dexcom_data_delay").state == "50.0"
-
-
-async def test_data_delay_follows_recent_arrivals(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
-    api_server: EgvsServer,
-) -> None:
-    """Only the last twelve arrivals count, so a changed delay is learned."""
-    entry = setup_with_server
-    now = START
-    for lag in [60] * 12 + [20] * 12:
-        now += POLL
-        api_server.records.append(egv(now - timedelta(minutes=lag)))
-        await async_advance(hass, freezer, POLL)
-
-    assert data_of(entry).data_delay == timedelta(minutes=20)
-    assert data_of(entry).stale_after == timedelta(minutes=50)
+    # Each next reading is there when the schedule asks for it.
+    for minute in range(5, 65, 5):
+        api_server.records.append(egv(at("17:00") + timedelta(minutes=minute)))
+        while coordinator.window.newest.system_time < at("17:00") + timedelta(
+            minutes=minute
+        ):
+            await async_advance(hass, freezer, coordinator.update_interval)
+    delay = data_of(entry).data_delay
+    assert delay == coordinator.schedule.offset
+    assert timedelta(minutes=50) <= delay <= timedelta(minutes=61)
+    assert data_of(entry).stale_after == delay + timedelta(minutes=30)
 
 
 @pytest.mark.parametrize("readings", [series(START - timedelta(hours=5), 12)])
@@ -428,7 +441,7 @@ async def test_data_delay_capped(
 ) -> None:
     """A delay above Dexcom's documented three hours does not stretch staleness."""
     data = data_of(setup_with_server)
-    assert data.data_delay == timedelta(hours=5)
+    assert data.data_delay == timedelta(hours=4, minutes=55)
     assert data.stale_after == timedelta(hours=3, minutes=30)
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
 
@@ -453,7 +466,7 @@ async def test_late_filled_record_is_no_delay_sample(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An older record filled in late does not make Dexcom look slower."""
-    assert data_of(setup_with_server).data_delay == timedelta(hours=1)
+    before = data_of(setup_with_server).data_delay
     api_server.records.append(egv(at("16:57:30"), 125, record_id="late-fill"))
     await async_advance(
         hass,
@@ -461,4 +474,4 @@ async def test_late_filled_record_is_no_delay_sample(
         setup_with_server.runtime_data.update_interval + timedelta(seconds=1),
     )
     assert "late-fill" in kept_ids(setup_with_server)
-    assert data_of(setup_with_server).data_delay == timedelta(hours=1)
+    assert data_of(setup_with_server).data_delay <= before + timedelta(seconds=12)

@@ -46,3 +46,36 @@ async def test_diagnostics(
     assert diagnostics["entry"]["data"]["token"]["refresh_token"] == "**REDACTED**"
     assert diagnostics["coordinator"]["readings_kept"] == 12
     assert len(diagnostics["recent_readings"]) == 12
+
+
+@pytest.mark.parametrize(
+    "entry_data",
+    [
+        {
+            "auth_implementation": "dexcom_oauth",
+            "region": "us",
+            "token": {
+                "access_token": "a-token",
+                "refresh_token": "r-token",
+                "session_state": "session-secret-5b2c",
+                "id_token": "id-secret-71fe",
+                "expires_at": 4102444800.0,
+            },
+            "unexpected": "other-secret-3d9a",
+        }
+    ],
+)
+async def test_diagnostics_show_only_known_harmless_fields(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Redaction is by allow-list: fields nobody vetted never show."""
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, setup_integration
+    )
+    dump = json.dumps(diagnostics)
+    for secret in ("session-secret-5b2c", "id-secret-71fe", "other-secret-3d9a"):
+        assert secret not in dump
+    assert diagnostics["entry"]["data"]["token"]["expires_at"] == 4102444800.0
+    assert diagnostics["entry"]["data"]["region"] == "us"

@@ -16,7 +16,11 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ImplementationUnavailableError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 
 from .common import (
     ACCESS_TOKEN,
@@ -122,7 +126,7 @@ async def test_reload(
     assert entry.runtime_data is not old_coordinator
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert {e.entity_id for e in entries} == before
-    assert len(entries) == len(SENSOR_KEYS)
+    assert len(entries) == len(SENSOR_KEYS) + 1  # and the API status
     assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
@@ -265,7 +269,7 @@ async def test_invalid_grant_after_setup(
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """A dead refresh token starts reauth and makes every sensor unavailable."""
+    """A dead refresh token starts reauth and raises a repair; the reading stays."""
     entry = setup_with_server
     assert hass.states.get(VALUE_ENTITY).state == "132"
     aioclient_mock.clear_requests()
@@ -281,8 +285,12 @@ async def test_invalid_grant_after_setup(
 
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
     assert len(reauth_flows(hass, entry)) == 1
-    for key in SENSOR_KEYS:
-        assert hass.states.get(f"sensor.dexcom_{key}").state == STATE_UNAVAILABLE
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{entry.entry_id}")
+    api_status = hass.states.get("binary_sensor.dexcom_api_status")
+    assert api_status.state == "on"
+    assert api_status.attributes["error"] == "reauth_required"
+    # The 17:00 reading is still the latest one known, and still current.
+    assert hass.states.get(VALUE_ENTITY).state == "132"
     # The rejected refresh token is not thrown away: reauth replaces it.
     assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
 
@@ -374,7 +382,7 @@ async def test_new_account_id_moves_registry_ids(
         assert registered.device_id == device.id
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert len(entries) == len(SENSOR_KEYS)
+    assert len(entries) == len(SENSOR_KEYS) + 1  # and the API status
 
 
 async def test_stale_rejection_does_not_refresh_again(

@@ -169,10 +169,14 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     return state.state
 
 
-def assert_all_unavailable(hass: HomeAssistant) -> None:
-    """Every sensor of the account is unavailable."""
-    for key in SENSOR_KEYS:
-        assert state_of(hass, f"sensor.dexcom_{key}") == STATE_UNAVAILABLE
+def assert_api_problem(hass: HomeAssistant, kind: str | None = None) -> None:
+    """The API status shows trouble; the reading time still shows the last reading."""
+    status = hass.states.get("binary_sensor.dexcom_api_status")
+    assert status is not None
+    assert status.state == "on"
+    if kind is not None:
+        assert status.attributes["error"] == kind
+    assert state_of(hass, "sensor.dexcom_reading_time") != STATE_UNAVAILABLE
 
 
 async def advance(
@@ -211,10 +215,10 @@ async def poll_until(
 async def failed_poll(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
 ) -> None:
-    """Poll once, expecting a failure: every sensor is unavailable."""
+    """Poll once, expecting a failure that the API status shows."""
     await next_poll(hass, freezer, entry)
     assert not coordinator_of(entry).last_update_success
-    assert_all_unavailable(hass)
+    assert_api_problem(hass)
 
 
 def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
@@ -312,7 +316,7 @@ async def test_revoked_tokens_ask_to_relink(
     linked: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Revoked at Dexcom: the refused refresh starts reauth; the sensors go unavailable."""
+    """Revoked at Dexcom: the refused refresh starts reauth; checks go on slowly."""
     entry = linked
     await poll_until(hass, freezer, entry, live, START + timedelta(minutes=10))
     assert live.simulator.revoke_user(USER) == 2
@@ -324,10 +328,14 @@ async def test_revoked_tokens_ask_to_relink(
     assert answers == [(EGVS, 401), (TOKEN, 400)]
     assert len(reauth_flows(hass, entry)) == 1
     assert entry.state is ConfigEntryState.LOADED
-    assert_all_unavailable(hass)
+    assert_api_problem(hass, "reauth_required")
     asked = len(live.answers)
-    await advance(hass, freezer, timedelta(hours=1))
+    await advance(hass, freezer, timedelta(minutes=29))
     assert len(live.answers) == asked
+    # Every 30 minutes one check: the refresh Dexcom still refuses.
+    await advance(hass, freezer, timedelta(minutes=2))
+    assert [(a.path, a.status) for a in live.answers[asked:]] == [(TOKEN, 400)]
+    assert len(reauth_flows(hass, entry)) == 1
     assert len(reauth_flows(hass, entry)) == 1
     assert not [
         r for r in caplog.records if r.levelno >= logging.WARNING and r.exc_info
@@ -396,11 +404,11 @@ async def test_malformed_and_unavailable_answers(
         (
             logging.ERROR,
             (
-                "Error fetching dexcom_oauth data: Error fetching glucose readings"
+                "Error fetching dexcom_oauth (Dexcom) data: Error fetching glucose readings"
                 " from Dexcom: egvs: answer is not JSON"
             ),
         ),
-        (logging.INFO, "Fetching dexcom_oauth data recovered"),
+        (logging.INFO, "Fetching dexcom_oauth (Dexcom) data recovered"),
     ]
 
 

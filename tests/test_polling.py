@@ -59,10 +59,10 @@ async def test_polls_just_after_the_next_reading(
         # Each reading becomes visible exactly one hour after it was taken.
         api_server.records.append(egv(T17 + timedelta(minutes=minute), 140))
         visible = datetime.fromisoformat(NOW) + timedelta(minutes=minute)
-        while coordinator.newest.system_time < T17 + timedelta(minutes=minute):
+        while coordinator.window.newest.system_time < T17 + timedelta(minutes=minute):
             await async_advance(hass, freezer, coordinator.update_interval)
             now = datetime.fromisoformat(poll_times(aioclient_mock)[-1] + "+00:00")
-            if coordinator.newest.system_time < T17 + timedelta(minutes=minute):
+            if coordinator.window.newest.system_time < T17 + timedelta(minutes=minute):
                 assert now < visible + timedelta(seconds=5)
         assert now - visible < timedelta(seconds=30)
     # Twelve readings: at most a few retries while the offset is learnt.
@@ -113,7 +113,7 @@ async def test_stall_then_resume(
         egv(T17 + timedelta(hours=2, minutes=m), 150) for m in range(0, 60, 5)
     ]
     await async_advance_for(hass, freezer, setup_with_server, timedelta(minutes=5))
-    assert coordinator.newest.system_time == T17 + timedelta(hours=2, minutes=55)
+    assert coordinator.window.newest.system_time == T17 + timedelta(hours=2, minutes=55)
 
 
 async def test_retry_after_is_honoured(
@@ -146,9 +146,9 @@ async def test_schedule_survives_a_restart(
     """The learned schedule is saved and handed to the next setup."""
     coordinator = coordinator_of(setup_with_server)
     saved = coordinator.schedule.as_dict()
-    await flush_store(coordinator._schedule_store)
+    await flush_store(coordinator.learned._store)
     key = f"dexcom_oauth.{setup_with_server.entry_id}.schedule"
-    assert hass_storage[key]["data"] == saved
+    assert hass_storage[key]["data"]["schedule"] == saved
     with patch.object(
         PollScheduler, "from_dict", wraps=PollScheduler.from_dict
     ) as from_dict:
@@ -164,7 +164,7 @@ async def test_removing_the_entry_forgets_the_schedule(
     hass_storage: dict[str, Any],
 ) -> None:
     """Nothing of a removed account stays in storage."""
-    await flush_store(coordinator_of(setup_with_server)._schedule_store)
+    await flush_store(coordinator_of(setup_with_server).learned._store)
     key = f"dexcom_oauth.{setup_with_server.entry_id}.schedule"
     assert key in hass_storage
     assert await hass.config_entries.async_remove(setup_with_server.entry_id)

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -17,6 +18,7 @@ from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
+    Platform,
     UnitOfBloodGlucoseConcentration,
 )
 from homeassistant.core import HomeAssistant
@@ -59,14 +61,26 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     return state.state
 
 
-async def test_sensors(
+@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+async def test_entities(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    readings: list[dict[str, Any]],
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    platform: Platform,
 ) -> None:
-    """Every sensor of the fixture account, as registered and as shown."""
-    await snapshot_platform(hass, entity_registry, snapshot, setup_integration.entry_id)
+    """Every entity of the fixture account, as registered and as shown."""
+    freezer.move_to(NOW)
+    mock_api(aioclient_mock, readings)
+    config_entry.add_to_hass(hass)
+    with patch("custom_components.dexcom_oauth.PLATFORMS", [platform]):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +151,8 @@ async def test_trend(
     [
         (ending_with(egv(NEWEST, None, status="low")), "40", "low"),
         (ending_with(egv(NEWEST, 40, status="low")), "40", "low"),
-        (ending_with(egv(NEWEST, 39, status="low")), "39", "low"),
+        (ending_with(egv(NEWEST, 39, status="low")), "40", "low"),
+        (ending_with(egv(NEWEST, 401, status="high")), "400", "high"),
         (ending_with(egv(NEWEST, None, status="high")), "400", "high"),
         (ending_with(egv(NEWEST, 400, status="high")), "400", "high"),
         (ending_with(egv(NEWEST, 38, status="ok")), "38", "low"),
@@ -149,6 +164,7 @@ async def test_trend(
         "low_null",
         "low_40",
         "low_39",
+        "high_401",
         "high_null",
         "high_400",
         "ok_38",
@@ -233,18 +249,23 @@ async def test_stale_reading_unavailable(
 ) -> None:
     """Value, trend and range go unavailable once readings are overdue.
 
-    The learned delay is an hour, so the 17:00 reading is overdue after
-    18:30; the reading time stays, to show how old the last one is.
+    The learned delay is 55 minutes (learning starts at the low end), so the
+    17:00 reading is overdue after 18:25; the reading time and the delay
+    stay, to show how old the last one is.
     """
-    await async_advance(hass, freezer, timedelta(minutes=30))
+    coordinator = setup_with_server.runtime_data
+    await async_advance(hass, freezer, timedelta(minutes=20))
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
 
-    await async_advance(hass, freezer, POLL)
+    await async_advance(
+        hass, freezer, POLL + coordinator.schedule.offset - timedelta(minutes=55)
+    )
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
-    assert state_of(hass, DATA_DELAY) == "60.0"
+    offset = coordinator.schedule.offset.total_seconds()
+    assert state_of(hass, DATA_DELAY) == str(round(offset / 60, 1))
 
     api_server.records.append(egv(START - timedelta(minutes=20), 150, trend="singleUp"))
     await async_advance(hass, freezer, POLL)
@@ -260,11 +281,9 @@ async def test_stale_reading_unavailable(
 async def test_no_readings(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
-    """Without any reading, nothing claims a glucose value."""
-    for entity_id in CURRENT_ONLY:
+    """Without any reading, nothing claims a glucose value or a reading time."""
+    for entity_id in (*CURRENT_ONLY, READING_TIME, DATA_DELAY):
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
-    assert state_of(hass, READING_TIME) == STATE_UNKNOWN
-    assert state_of(hass, DATA_DELAY) == STATE_UNKNOWN
 
 
 async def test_reading_time_attribute(

@@ -70,6 +70,19 @@ async def test_returns_readings_at_their_times(
     }
 
 
+async def test_reading_at_end_is_excluded(
+    hass: HomeAssistant, setup_with_server: MockConfigEntry
+) -> None:
+    """Readings are those taken at or after start and before end, whatever Dexcom sends."""
+    response = await get_readings(
+        hass,
+        setup_with_server.entry_id,
+        "2026-11-23T16:55:00+00:00",
+        "2026-11-23T17:00:00+00:00",
+    )
+    assert [r["time"] for r in response["readings"]] == ["2026-11-23T16:55:00+00:00"]
+
+
 async def test_naive_times_are_local(
     hass: HomeAssistant, setup_with_server: MockConfigEntry, aioclient_mock: Any
 ) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import datetime, timedelta
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -20,7 +21,10 @@ from yarl import URL
 
 from custom_components.dexcom_oauth.statistics import statistic_id_for
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.recorder.statistics import (
+    list_statistic_ids,
+    statistics_during_period,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 
@@ -95,6 +99,28 @@ async def test_readings_land_at_their_true_hours(
     # The first link backfills 30 days: one window from NOW - 30 days.
     first_catch_up = egvs_queries(aioclient_mock)[1]
     assert first_catch_up["startDate"] == "2026-10-24T18:00:00"
+
+
+async def test_removal_deletes_the_statistic(
+    hass: HomeAssistant,
+    setup_with_server: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Deleting the entry deletes its health data: the statistic and saved state."""
+    # The recorder's debug log prints registry events, device identifiers included.
+    caplog.set_level(logging.INFO, "homeassistant.components.recorder")
+    entry = setup_with_server
+    assert await hourly(hass, entry)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    ids = await get_instance(hass).async_add_executor_job(
+        list_statistic_ids, hass, None
+    )
+    assert statistic_id_for(entry) not in {row["statistic_id"] for row in ids}
+    assert f"dexcom_oauth.{entry.entry_id}.schedule" not in hass_storage
 
 
 async def test_thirty_day_backfill(

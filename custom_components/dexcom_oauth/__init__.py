@@ -8,6 +8,7 @@ from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
+    issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
@@ -19,11 +20,13 @@ from homeassistant.helpers.typing import ConfigType
 from .auth import DexcomImplementation, EntryTokenProvider, base_url_for
 from .client import DexcomClient
 from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
-from .coordinator import DexcomConfigEntry, DexcomCoordinator, schedule_store
+from .coordinator import DexcomConfigEntry, DexcomCoordinator, reauth_issue_id
 from .development import DATA_DEVELOPMENT_SERVERS
+from .learned import learned_store
 from .services import async_setup_services
+from .statistics import async_clear_statistics
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 # Only `dexcom_oauth: {development_servers: true}` in configuration.yaml
 # offers a custom server (such as the simulator) in the config flow.
@@ -59,7 +62,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> bo
         request_timeout=REQUEST_TIMEOUT,
     )
     coordinator = DexcomCoordinator(hass, entry, client)
-    await coordinator.async_load_schedule()
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     _follow_account_id(hass, entry)
@@ -73,8 +75,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> b
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> None:
-    """Forget the entry's learned poll schedule."""
-    await schedule_store(hass, entry).async_remove()
+    """Delete what the entry wrote: its statistic, learned state and repair."""
+    async_clear_statistics(hass, entry)
+    await learned_store(hass, entry).async_remove()
+    ir.async_delete_issue(hass, DOMAIN, reauth_issue_id(entry))
 
 
 @callback

@@ -1,16 +1,20 @@
-"""Fetch glucose readings incrementally and keep a bounded, de-duplicated window."""
+"""Orchestrate one account's polling: fetch, keep, learn, report problems.
 
-from collections import deque
+What is kept (ReadingWindow), when to poll (PollScheduler) and what survives a
+restart (LearnedState) live in their own modules; this class wires them to
+Home Assistant's DataUpdateCoordinator and the API client.
+"""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
-from statistics import median
 from typing import override
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -20,40 +24,39 @@ from .client import (
     DexcomClient,
     DexcomError,
     DexcomRateLimitError,
+    EgvBatch,
     GlucoseReading,
+    GlucoseUnit,
 )
 from .const import (
     DEFAULT_DATA_DELAY,
     DEVICES_REFRESH_INTERVAL,
     DOMAIN,
-    FETCH_OVERLAP,
-    INITIAL_WINDOW,
-    KEPT_WINDOW,
     MAX_DATA_DELAY,
     READING_INTERVAL,
     STALE_MARGIN,
 )
-from .readings import has_glucose
+from .device import device_identifier, model_name
+from .learned import LearnedState
+from .problems import ApiProblem, problem_kind
 from .schedule import PollScheduler
 from .statistics import GlucoseStatistics
+from .window import ReadingWindow
 
 _LOGGER = logging.getLogger(__name__)
 
 type DexcomConfigEntry = ConfigEntry[DexcomCoordinator]
 
-# How many recent arrivals the learned data delay is the median of.
-DELAY_SAMPLES = 12
-# The learned schedule is saved at most this often (seconds).
-SCHEDULE_SAVE_DELAY = 60
-# After the newest reading jumps ahead (a backlog after a stall), refreshes keep
-# asking from where that fetch started for this long: a backlog's records can
-# appear over a while and in any order, so older ones may still be on their way.
-BACKLOG_SETTLE = timedelta(minutes=30)
+# While Dexcom refuses the login, check again this often: a re-link or a fix
+# on Dexcom's side is noticed, and the re-link notice comes back if dismissed.
+AUTH_RECHECK = timedelta(minutes=30)
+# How far before the account's last reading the unit is looked for.
+UNIT_SEARCH = timedelta(hours=1)
 
 
-def schedule_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, object]]:
-    """Return where an entry's learned poll schedule survives restarts."""
-    return Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.schedule")
+def reauth_issue_id(entry: ConfigEntry) -> str:
+    """Name the repair that asks to re-link one entry."""
+    return f"reauth_{entry.entry_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,137 +68,186 @@ class DexcomData:
     data_delay: timedelta | None
     stale_after: timedelta
     device: Device | None
+    unit: GlucoseUnit
 
     def is_current(self, now: datetime) -> bool:
         """Whether the latest reading is recent enough to act on."""
         return (
-            self.latest is not None
-            and now - self.latest.system_time <= self.stale_after
+            self.latest is not None and now - self.latest.system_time < self.stale_after
+        )
+
+    def stale_at(self) -> datetime | None:
+        """When the latest reading stops being current."""
+        return (
+            None if self.latest is None else self.latest.system_time + self.stale_after
         )
 
 
 class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
-    """Polls the egvs endpoint for what is newer than the newest stored reading."""
+    """Polls the egvs endpoint for what is newer than the newest kept reading."""
 
     config_entry: DexcomConfigEntry
 
     def __init__(
         self, hass: HomeAssistant, entry: DexcomConfigEntry, client: DexcomClient
     ) -> None:
-        """Start with nothing stored."""
+        """Start with nothing kept; `_async_setup` loads what was learned."""
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
-            name=DOMAIN,
+            name=f"{DOMAIN} ({entry.title})",
             update_interval=READING_INTERVAL,
         )
         self.client = client
-        self.statistics = GlucoseStatistics(
-            hass, entry, client, lambda: list(self._readings.values())
-        )
-        self._readings: dict[str, GlucoseReading] = {}
-        self._delay_samples: deque[timedelta] = deque(maxlen=DELAY_SAMPLES)
+        self.schedule = PollScheduler()
+        self.window = ReadingWindow()
+        self.statistics = GlucoseStatistics(hass, entry, client, self.window)
+        self.learned = LearnedState(hass, entry)
+        # The API trouble of the last poll; None when it succeeded.
+        self.problem: ApiProblem | None = None
         self._device: Device | None = None
         self._devices_checked: datetime | None = None
-        self._skipped_logged = False
-        # Where refreshes start while a backlog settles, and until when.
-        self._backlog: tuple[datetime, datetime] | None = None
-        self.schedule = PollScheduler()
-        self._schedule_store = schedule_store(hass, entry)
+        self._unit = GlucoseUnit.UNKNOWN
+        self._unit_searched = False
+        self._logged_kinds: set[str] = set()
+        self._unsub_stale: CALLBACK_TYPE | None = None
 
-    async def async_load_schedule(self) -> None:
-        """Resume the learned schedule, so a restart does not relearn the delay."""
-        self.schedule = PollScheduler.from_dict(await self._schedule_store.async_load())
-
-    @property
-    def newest(self) -> GlucoseReading | None:
-        """The newest stored reading, by systemTime."""
-        return max(self._readings.values(), key=_by_time, default=None)
-
-    def fetch_start(self, now: datetime) -> datetime:
-        """Where the next egvs window begins: just before the newest reading."""
-        if (newest := self.newest) is None:
-            return now - INITIAL_WINDOW
-        start = min(newest.system_time - FETCH_OVERLAP, now - READING_INTERVAL)
-        if self._backlog is not None and now < self._backlog[1]:
-            start = min(start, self._backlog[0])
-        return start
+    @override
+    async def _async_setup(self) -> None:
+        """Resume the learned schedule and window, so a restart relearns nothing."""
+        self.schedule = await self.learned.async_load(self.window)
 
     @override
     async def _async_update_data(self) -> DexcomData:
         """Fetch new readings; map client errors to Home Assistant's."""
         now = dt_util.utcnow().replace(microsecond=0)
-        start = self.fetch_start(now)
         try:
-            batch = await self.client.egvs(start, now)
+            batch = await self.client.egvs(self.window.fetch_start(now), now)
             await self._refresh_devices(now)
         except DexcomError as err:
-            self.schedule.record_failure(
-                now, err.retry_after if isinstance(err, DexcomRateLimitError) else None
-            )
-            self._plan_next_poll(now)
-            raise self._translated(err) from err
-        if batch.skipped and not self._skipped_logged:
-            _LOGGER.warning(
-                "Dexcom sent %d reading(s) without a record id or time; they are"
-                " ignored (logged once)",
-                batch.skipped,
-            )
-            self._skipped_logged = True
-        previous = self.newest
-        new = self._store(batch.readings, now)
-        self._watch_backlog(previous, start, now)
+            raise self._failed(err, now) from err
+        self._log_unusable(batch)
+        new = self.window.add(batch.readings, now)
+        if self.window.latest_glucose is None and self._unit is GlucoseUnit.UNKNOWN:
+            await self._search_unit()
         self.statistics.update(new)
-        newest = self.newest
+        newest = self.window.newest
         self.schedule.record_poll(now, newest.system_time if newest else None)
         self._plan_next_poll(now)
+        if self.problem is not None:
+            self.problem = None
+            ir.async_delete_issue(self.hass, DOMAIN, reauth_issue_id(self.config_entry))
         return self._snapshot()
 
-    def _watch_backlog(
-        self, previous: GlucoseReading | None, start: datetime, now: datetime
-    ) -> None:
-        """Keep asking from `start` for a while when the newest reading jumped.
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop the staleness timer and save what was learned (unload, stop)."""
+        await super().async_shutdown()
+        self._cancel_stale_timer()
+        await self.learned.async_save_now(self.schedule, self.window)
 
-        The next window would begin FETCH_OVERLAP before the new newest reading
-        and so miss records of the jump that the API did not show yet.
+    @callback
+    @override
+    def _async_refresh_finished(self) -> None:
+        """Update the entities when the latest reading turns stale, poll or not."""
+        self._cancel_stale_timer()
+        if self.data is not None and (when := self.data.stale_at()) is not None:
+            if when > dt_util.utcnow():
+                self._unsub_stale = async_track_point_in_utc_time(
+                    self.hass, self._stale_reached, when
+                )
+
+    @callback
+    def _stale_reached(self, _: datetime) -> None:
+        self._unsub_stale = None
+        self.async_update_listeners()
+
+    def _cancel_stale_timer(self) -> None:
+        if self._unsub_stale is not None:
+            self._unsub_stale()
+            self._unsub_stale = None
+
+    def _failed(self, err: DexcomError, now: datetime) -> Exception:
+        """Record a failed poll; return the exception to raise.
+
+        Retry-After goes to the schedule, which bounds it (10 s to 1 h); it is
+        never handed to UpdateFailed, which would bypass those bounds.
         """
-        newest = self.newest
-        if (
-            previous is not None
-            and newest is not None
-            and newest.system_time - previous.system_time > FETCH_OVERLAP
-        ):
-            self._backlog = (start, now + BACKLOG_SETTLE)
+        kind = problem_kind(err)
+        if self.problem is None or self.problem.kind != kind:
+            self.problem = ApiProblem(kind=kind, since=now)
+            # The base class tells the entities only when the first poll fails.
+            self.async_update_listeners()
+        self.schedule.record_failure(
+            now, err.retry_after if isinstance(err, DexcomRateLimitError) else None
+        )
+        self._plan_next_poll(now)
+        if isinstance(err, DexcomAuthError):
+            return self._auth_failed()
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited"
+            if isinstance(err, DexcomRateLimitError)
+            else "api_error",
+            translation_placeholders={"error": str(err)},
+        )
+
+    def _auth_failed(self) -> Exception:
+        """Ask the user to re-link, and keep checking at a slow rate meanwhile.
+
+        Home Assistant stops polling after ConfigEntryAuthFailed, so after
+        setup the coordinator raises UpdateFailed instead and starts the
+        re-link itself: a dismissed or failed re-link comes back at the next
+        check, and the repair stays until a poll succeeds.
+        """
+        entry = self.config_entry
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            reauth_issue_id(entry),
+            is_fixable=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="reauth_required",
+            translation_placeholders={"name": entry.title},
+            data={"entry_id": entry.entry_id},
+        )
+        if entry.state is ConfigEntryState.SETUP_IN_PROGRESS:
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"name": entry.title},
+            )
+        self.update_interval = AUTH_RECHECK
+        entry.async_start_reauth(self.hass)
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="auth_failed",
+            translation_placeholders={"name": entry.title},
+        )
 
     def _plan_next_poll(self, now: datetime) -> None:
         """Poll next when the next reading should be available; save what was learned."""
         self.update_interval = self.schedule.next_poll(now)
-        self._schedule_store.async_delay_save(
-            self.schedule.as_dict, SCHEDULE_SAVE_DELAY
-        )
+        self.learned.save(self.schedule, self.window)
 
-    @staticmethod
-    def _translated(err: DexcomError) -> Exception:
-        """Map a client error to Home Assistant's translated exceptions."""
-        if isinstance(err, DexcomAuthError):
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
+    def _log_unusable(self, batch: EgvBatch) -> None:
+        """Log each kind of unusable data once per entry, with a raw example."""
+        for problem in batch.problems:
+            if problem.kind in self._logged_kinds:
+                continue
+            self._logged_kinds.add(problem.kind)
+            _LOGGER.warning(
+                "%s: Dexcom sent %d reading(s) with an unusable %s (for example %s);"
+                " they are ignored (logged once)",
+                self.config_entry.title,
+                problem.count,
+                problem.kind.replace("_", " "),
+                problem.example,
             )
-        if isinstance(err, DexcomRateLimitError):
-            return UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                retry_after=err.retry_after,
-            )
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="api_error",
-            translation_placeholders={"error": str(err)},
-        )
 
     async def _refresh_devices(self, now: datetime) -> None:
-        """Fetch the device list when it is due; it only names the model."""
+        """Fetch the device list when it is due: model and the account's unit."""
         if (
             self._devices_checked is not None
             and now - self._devices_checked < DEVICES_REFRESH_INTERVAL
@@ -209,52 +261,78 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         except DexcomError as err:
             _LOGGER.debug("Could not fetch Dexcom devices: %s", err)
             return
-        self._device = max(
+        device = max(
             devices.devices,
             key=lambda d: (
                 d.last_upload_date or datetime.min.replace(tzinfo=dt_util.UTC)
             ),
             default=self._device,
         )
+        if device is not None and device != self._device:
+            self._device = device
+            self._follow_device(device)
+        for setting in device.alert_settings if device else ():
+            if (unit := _unit_of(setting.unit)) is not GlucoseUnit.UNKNOWN:
+                self._unit = unit
+                break
 
-    def _store(
-        self, readings: tuple[GlucoseReading, ...], now: datetime
-    ) -> list[GlucoseReading]:
-        """Merge new readings, learn the delay, forget what left the window."""
-        previous = self.newest
-        new = [r for r in readings if r.record_id not in self._readings]
-        for reading in new:
-            self._readings[reading.record_id] = reading
-        # Only a reading newer than all before says how late readings arrive;
-        # an older record filled in late would overstate it.
-        if (newest := self.newest) is not None and newest is not previous:
-            self._delay_samples.append(now - newest.system_time)
-        if newest is not None:
-            horizon = newest.system_time - KEPT_WINDOW
-            self._readings = {
-                key: r for key, r in self._readings.items() if r.system_time >= horizon
-            }
-        return new
+    async def _search_unit(self) -> None:
+        """Find the account's unit in its last readings when the last day had none.
+
+        Entities take their display unit when they are created, so an mmol/L
+        account linked during a gap must not start in mg/dL. Asked once.
+        """
+        if self._unit_searched:
+            return
+        self._unit_searched = True
+        try:
+            data_range = await self.client.data_range()
+            if data_range.egvs is None:
+                return
+            end = data_range.egvs.end
+            batch = await self.client.egvs(
+                end - UNIT_SEARCH, end + timedelta(seconds=1)
+            )
+        except DexcomError as err:
+            _LOGGER.debug("Could not look up the account's unit: %s", err)
+            return
+        self._unit = next(
+            (r.unit for r in batch.readings if r.unit is not GlucoseUnit.UNKNOWN),
+            GlucoseUnit.UNKNOWN,
+        )
+
+    def _follow_device(self, device: Device) -> None:
+        """Show a sensor change (G6 to G7) on the registered device."""
+        registry = dr.async_get(self.hass)
+        entry = registry.async_get_device_by_identifier(
+            device_identifier(self.config_entry), self.config_entry.entry_id
+        )
+        if entry is not None:
+            registry.async_update_device(entry.id, model=model_name(device))
 
     def _snapshot(self) -> DexcomData:
         """Freeze the current state for the entities."""
-        readings = tuple(sorted(self._readings.values(), key=_by_time))
-        delay = (
-            timedelta(seconds=median(d.total_seconds() for d in self._delay_samples))
-            if self._delay_samples
-            else None
-        )
+        latest = self.window.latest_glucose
+        delay = self.schedule.offset
         expected = (
             min(delay, MAX_DATA_DELAY) if delay is not None else DEFAULT_DATA_DELAY
         )
+        unit = latest.unit if latest is not None else GlucoseUnit.UNKNOWN
+        if unit is GlucoseUnit.UNKNOWN:
+            unit = self._unit
         return DexcomData(
-            readings=readings,
-            latest=next((r for r in reversed(readings) if has_glucose(r)), None),
+            readings=self.window.readings,
+            latest=latest,
             data_delay=delay,
             stale_after=expected + STALE_MARGIN,
             device=self._device,
+            unit=unit,
         )
 
 
-def _by_time(reading: GlucoseReading) -> datetime:
-    return reading.system_time
+def _unit_of(text: str | None) -> GlucoseUnit:
+    """Read an alert setting's unit."""
+    for unit in GlucoseUnit:
+        if text is not None and text.strip().lower() == unit.value.lower():
+            return unit
+    return GlucoseUnit.UNKNOWN

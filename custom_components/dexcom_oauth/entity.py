@@ -4,19 +4,8 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
 from .coordinator import DexcomCoordinator
-
-MODELS = {
-    "g4": "G4",
-    "g5": "G5",
-    "g6": "G6",
-    "g6+": "G6+",
-    "g6 pro": "G6 Pro",
-    "g7": "G7",
-    "g715day": "G7 15 Day",
-    "dexcompro": "Dexcom Pro",
-}
+from .device import device_identifier, model_name
 
 
 class DexcomEntity(CoordinatorEntity[DexcomCoordinator]):
@@ -31,14 +20,12 @@ class DexcomEntity(CoordinatorEntity[DexcomCoordinator]):
         """Attach the entity to the account's device."""
         super().__init__(coordinator)
         self.entity_description = description
-        account_id = coordinator.config_entry.unique_id
-        self._attr_unique_id = f"{account_id}_{description.key}"
-        device = coordinator.data.device
-        generation = (device.transmitter_generation or "") if device else ""
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
             entry_type=DeviceEntryType.SERVICE,
-            identifiers={(DOMAIN, str(account_id))},
+            identifiers={device_identifier(entry)},
             manufacturer="Dexcom",
-            model=MODELS.get(generation.lower()),
-            name=coordinator.config_entry.title,
+            model=model_name(coordinator.data.device),
+            name=entry.title,
         )

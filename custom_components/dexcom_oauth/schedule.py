@@ -166,8 +166,8 @@ class PollScheduler:
         return {
             "version": _VERSION,
             "offset": None if self.offset is None else self.offset.total_seconds(),
-            "newest": _iso(self.newest),
-            "hold_until": _iso(self._hold_until),
+            "newest": stored_time(self.newest),
+            "hold_until": stored_time(self._hold_until),
         }
 
     @classmethod
@@ -177,8 +177,8 @@ class PollScheduler:
             return cls()
         return cls(
             offset=_parse_offset(data.get("offset")),
-            newest=_parse_time(data.get("newest")),
-            hold_until=_parse_time(data.get("hold_until")),
+            newest=parse_stored_time(data.get("newest")),
+            hold_until=parse_stored_time(data.get("hold_until")),
         )
 
     def _overdue(self, now: datetime) -> timedelta | None:
@@ -279,8 +279,8 @@ def _until_slot(until: timedelta) -> timedelta:
     return until + READING_INTERVAL * (-until // READING_INTERVAL + 1)
 
 
-def _iso(value: datetime | None) -> str | None:
-    """Format a time for storage."""
+def stored_time(value: datetime | None) -> str | None:
+    """Format a time for storage (shared with the reading window)."""
     return None if value is None else value.isoformat()
 
 
@@ -297,7 +297,7 @@ def _parse_offset(value: object) -> timedelta | None:
     return timedelta(seconds=min(max(seconds, 0.0), MAX_OFFSET.total_seconds()))
 
 
-def _parse_time(value: object) -> datetime | None:
+def parse_stored_time(value: object) -> datetime | None:
     """Read a stored ISO time (naive text is UTC); None for anything else."""
     if not isinstance(value, str):
         return None

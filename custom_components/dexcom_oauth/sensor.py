@@ -1,6 +1,12 @@
-"""Glucose sensors: value, trend, trend rate, range status, reading time, delay."""
+"""Glucose sensors: value, trend, trend rate, range status, reading time, delay.
 
-from collections.abc import Callable
+Availability follows the reading, not the last request: the data is hours old
+by design, so a failed poll says nothing about whether the latest reading is
+still the latest. Glucose entities show the latest reading while it is current
+(the staleness rule); reading time and data delay while there is any reading.
+"""
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, override
@@ -13,15 +19,20 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import (
     EntityCategory,
+    Platform,
     UnitOfBloodGlucoseConcentration,
     UnitOfTime,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_entity_registry_updated_event
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .client import GlucoseReading, GlucoseUnit
+from .client.parse import MG_DL_PER_MMOL_L
+from .const import DOMAIN
 from .coordinator import DexcomConfigEntry, DexcomCoordinator, DexcomData
 from .entity import DexcomEntity
 from .readings import TREND_STATES, glucose_range, glucose_value
@@ -30,6 +41,8 @@ PARALLEL_UPDATES = 0
 
 
 RANGE_STATES = ["in_range", "low", "high"]
+RATE_MG_DL = "mg/dL/min"
+RATE_MMOL_L = "mmol/L/min"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +51,8 @@ class DexcomSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[DexcomData], StateType | datetime]
     current_only: bool = True
+    # Shown in the account's glucose unit: the trend rate follows the value.
+    follows_glucose_unit: bool = False
 
 
 def _latest[T](fn: Callable[[GlucoseReading], T]) -> Callable[[DexcomData], T | None]:
@@ -65,10 +80,11 @@ SENSORS: tuple[DexcomSensorEntityDescription, ...] = (
     DexcomSensorEntityDescription(
         key="glucose_trend_rate",
         translation_key="glucose_trend_rate",
-        native_unit_of_measurement="mg/dL/min",
+        native_unit_of_measurement=RATE_MG_DL,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=_latest(lambda reading: reading.trend_rate),
+        follows_glucose_unit=True,
     ),
     DexcomSensorEntityDescription(
         key="glucose_range",
@@ -101,6 +117,23 @@ SENSORS: tuple[DexcomSensorEntityDescription, ...] = (
 )
 
 
+def _glucose_unit(
+    hass: HomeAssistant, entry: DexcomConfigEntry, data: DexcomData
+) -> str:
+    """Return the glucose unit the user sees: the value entity's, else the account's."""
+    registry = er.async_get(hass)
+    value_id = registry.async_get_entity_id(
+        Platform.SENSOR, DOMAIN, f"{entry.unique_id}_glucose_value"
+    )
+    if value_id is not None and (registry_entry := registry.async_get(value_id)):
+        options: Mapping[str, Any] = registry_entry.options.get(Platform.SENSOR, {})
+        if (chosen := options.get("unit_of_measurement")) is not None:
+            return str(chosen)
+    if data.unit is GlucoseUnit.MMOL_L:
+        return UnitOfBloodGlucoseConcentration.MILLIMOLE_PER_LITER
+    return UnitOfBloodGlucoseConcentration.MILLIGRAMS_PER_DECILITER
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: DexcomConfigEntry,
@@ -108,7 +141,8 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of one Dexcom account."""
     coordinator = entry.runtime_data
-    async_add_entities(DexcomSensor(coordinator, d) for d in SENSORS)
+    unit = _glucose_unit(hass, entry, coordinator.data)
+    async_add_entities(DexcomSensor(coordinator, d, unit) for d in SENSORS)
 
 
 class DexcomSensor(DexcomEntity, SensorEntity):
@@ -120,6 +154,7 @@ class DexcomSensor(DexcomEntity, SensorEntity):
         self,
         coordinator: DexcomCoordinator,
         description: DexcomSensorEntityDescription,
+        glucose_unit: str,
     ) -> None:
         """Suggest mmol/L for glucose when that is the account's unit.
 
@@ -127,33 +162,60 @@ class DexcomSensor(DexcomEntity, SensorEntity):
         only adds it for units the user picks, not for a suggested one.
         """
         super().__init__(coordinator, description)
-        latest = coordinator.data.latest
+        mmol = glucose_unit == UnitOfBloodGlucoseConcentration.MILLIMOLE_PER_LITER
+        self._rate_factor: float | None = None
         if (
             description.device_class is SensorDeviceClass.BLOOD_GLUCOSE_CONCENTRATION
-            and latest is not None
-            and latest.unit is GlucoseUnit.MMOL_L
+            and mmol
         ):
-            self._attr_suggested_unit_of_measurement = (
-                UnitOfBloodGlucoseConcentration.MILLIMOLE_PER_LITER
-            )
+            self._attr_suggested_unit_of_measurement = glucose_unit
             self._attr_suggested_display_precision = 1
+        if description.follows_glucose_unit and mmol:
+            self._attr_native_unit_of_measurement = RATE_MMOL_L
+            self._attr_suggested_display_precision = 2
+            self._rate_factor = 1 / MG_DL_PER_MMOL_L
+
+    async def async_added_to_hass(self) -> None:
+        """Reload when the user picks another glucose unit, so the rate follows."""
+        await super().async_added_to_hass()
+        if not self.entity_description.follows_glucose_unit:
+            return
+        registry = er.async_get(self.hass)
+        value_id = registry.async_get_entity_id(
+            Platform.SENSOR,
+            DOMAIN,
+            f"{self.coordinator.config_entry.unique_id}_glucose_value",
+        )
+        if value_id is None:
+            return
+        entry_id = self.coordinator.config_entry.entry_id
+
+        @callback
+        def unit_changed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+            if event.data["action"] == "update" and "options" in event.data["changes"]:
+                self.hass.config_entries.async_schedule_reload(entry_id)
+
+        self.async_on_remove(
+            async_track_entity_registry_updated_event(self.hass, value_id, unit_changed)
+        )
 
     @property
     @override
     def available(self) -> bool:
-        """Unavailable when the latest reading is too old to act on."""
-        if not super().available:
-            return False
+        """Whether the reading is fit to show, whatever the last request did."""
         data = self.coordinator.data
         if self.entity_description.current_only:
             return data.is_current(dt_util.utcnow())
-        return True
+        return data.latest is not None
 
     @property
     @override
     def native_value(self) -> StateType | datetime:
         """The value from the latest data."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        value = self.entity_description.value_fn(self.coordinator.data)
+        if self._rate_factor is not None and isinstance(value, float | int):
+            return round(value * self._rate_factor, 3)
+        return value
 
     @property
     @override

@@ -81,6 +81,8 @@ async def _async_get_readings(call: ServiceCall) -> ServiceResponse:
                 "range": glucose_range(reading),
             }
             for reading in batch.readings
+            # Dexcom's endDate is inclusive; the action promises "before end".
+            if start <= reading.system_time < end
         ]
     }
 

@@ -9,7 +9,7 @@ again (after a restart, a reload or a late record) never double-counts it.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 import logging
 
@@ -24,7 +24,7 @@ from homeassistant.components.recorder.statistics import (
 )
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfBloodGlucoseConcentration
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverter
@@ -32,6 +32,7 @@ from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverte
 from .client import DexcomClient, DexcomError, GlucoseReading
 from .const import DOMAIN
 from .readings import glucose_value
+from .window import ReadingWindow
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +44,17 @@ HOUR = timedelta(hours=1)
 def statistic_id_for(entry: ConfigEntry) -> str:
     """Name the entry's statistic; the entry id, unlike the userId, is no secret."""
     return f"{DOMAIN}:glucose_{entry.entry_id.lower()}"
+
+
+@callback
+def async_clear_statistics(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Delete the entry's statistic (the account is being removed).
+
+    The recorder runs its tasks in order, so a re-link of the same account
+    writes its new statistic after this deletion.
+    """
+    if "recorder" in hass.config.components:
+        get_instance(hass).async_clear_statistics([statistic_id_for(entry)])
 
 
 def hourly_statistics(readings: Iterable[GlucoseReading]) -> list[StatisticData]:
@@ -71,13 +83,13 @@ class GlucoseStatistics:
         hass: HomeAssistant,
         entry: ConfigEntry,
         client: DexcomClient,
-        known: Callable[[], Iterable[GlucoseReading]],
+        window: ReadingWindow,
     ) -> None:
-        """Describe the statistic; `known` gives the readings held in memory."""
+        """Describe the statistic; `window` holds the readings kept in memory."""
         self._hass = hass
         self._entry = entry
         self._client = client
-        self._known = known
+        self._window = window
         self._catching_up = False
         self.statistic_id = statistic_id_for(entry)
         self._metadata = StatisticMetaData(
@@ -108,7 +120,7 @@ class GlucoseStatistics:
                 )
             return
         hours = {_hour_of(r) for r in new}
-        self._write(r for r in self._known() if _hour_of(r) in hours)
+        self._write(r for r in self._window.readings if _hour_of(r) in hours)
 
     def _write(self, readings: Iterable[GlucoseReading]) -> None:
         """Replace the hours of these readings with their statistics."""
@@ -128,7 +140,7 @@ class GlucoseStatistics:
                 await self._last_written_hour() or now - BACKFILL, now - BACKFILL
             )
             fetched: tuple[GlucoseReading, ...] = ()
-            if start < min((r.system_time for r in self._known()), default=now):
+            if start < min((r.system_time for r in self._window.readings), default=now):
                 try:
                     fetched = (await self._client.egvs(start, now)).readings
                 except DexcomError as err:
@@ -137,7 +149,7 @@ class GlucoseStatistics:
                         err,
                     )
                     return
-            readings = _unique([*fetched, *self._known()])
+            readings = _unique([*fetched, *self._window.readings])
             self._write(r for r in readings if r.system_time >= start)
             self.caught_up = True
         finally:

@@ -8,6 +8,7 @@ from .errors import (
     DexcomRateLimitError,
     DexcomRequestError,
     DexcomResponseError,
+    DexcomUnauthorizedError,
 )
 from .models import (
     AlertSetting,
@@ -18,6 +19,7 @@ from .models import (
     GlucoseReading,
     GlucoseStatus,
     GlucoseUnit,
+    ParseProblem,
     TimeRange,
     Trend,
 )
@@ -34,10 +36,12 @@ __all__ = [
     "DexcomRateLimitError",
     "DexcomRequestError",
     "DexcomResponseError",
+    "DexcomUnauthorizedError",
     "EgvBatch",
     "GlucoseReading",
     "GlucoseStatus",
     "GlucoseUnit",
+    "ParseProblem",
     "TimeRange",
     "TokenProvider",
     "Trend",

@@ -30,6 +30,10 @@ class DexcomConnectionError(DexcomError):
     """Dexcom is temporarily unreachable (timeout, connection error, 5xx)."""
 
 
+class DexcomUnauthorizedError(DexcomConnectionError):
+    """Dexcom refused a token it had just issued: transient, retried with back-off."""
+
+
 class DexcomRequestError(DexcomError):
     """Dexcom refused the request itself (400, 403, 404 and other 4xx)."""
 

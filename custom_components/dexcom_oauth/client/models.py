@@ -61,6 +61,15 @@ class GlucoseReading:
 
 
 @dataclass(frozen=True, slots=True)
+class ParseProblem:
+    """A kind of unusable data in an answer, with a short raw example."""
+
+    kind: str
+    example: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class EgvBatch:
     """The readings of one or more egvs requests, in systemTime order.
 
@@ -71,6 +80,7 @@ class EgvBatch:
     user_id: str | None
     readings: tuple[GlucoseReading, ...]
     skipped: int = 0
+    problems: tuple[ParseProblem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
