@@ -26,6 +26,7 @@ from custom_components.dexcom_oauth.client import (
     DexcomRateLimitError,
     DexcomRequestError,
     DexcomResponseError,
+    DexcomUnauthorizedError,
     Trend,
 )
 from custom_components.dexcom_oauth.client.client import parse_retry_after
@@ -288,18 +289,27 @@ async def test_401_refreshes_once_and_retries(
     ]
 
 
-async def test_401_twice_needs_relink(
+async def test_401_after_refresh_is_transient(
     client: DexcomClient, dexcom: FakeDexcom, tokens: FakeTokens
 ) -> None:
-    """A second 401 means the account must be linked again."""
+    """A 401 even with a fresh token is a passing failure, not a re-link.
+
+    The refresh itself worked, so the refresh token is fine; the client
+    neither refreshes a second time nor claims the account needs linking.
+    """
     dexcom.reply("devices", status=401)
     dexcom.reply("devices", status=401)
 
-    with pytest.raises(DexcomAuthError) as caught:
+    with pytest.raises(DexcomUnauthorizedError) as caught:
         await client.devices()
 
+    assert isinstance(caught.value, DexcomConnectionError)
+    assert not isinstance(caught.value, DexcomAuthError)
     assert tokens.calls == [None, "token-1"]
-    assert len(dexcom.seen) == 2
+    assert [seen.authorization for seen in dexcom.seen] == [
+        "Bearer token-1",
+        "Bearer token-2",
+    ]
     assert "token-" not in str(caught.value)
     assert "devices" in str(caught.value)
 
@@ -641,14 +651,14 @@ async def test_errors_and_logs_never_leak_secrets(
     leaks.extend([str(caught.value), repr(caught.value)])
 
 
-async def test_auth_error_never_leaks_secrets(
+async def test_unauthorized_error_never_leaks_secrets(
     client: DexcomClient, dexcom: FakeDexcom, leaks: list[str]
 ) -> None:
-    """The re-link error names neither token."""
+    """The error for a 401 after a refresh names neither token."""
     for _ in range(2):
         dexcom.reply("dataRange", status=401, body=f"body-marker token-2 {USER_ID}")
 
-    with pytest.raises(DexcomAuthError) as caught:
+    with pytest.raises(DexcomUnauthorizedError) as caught:
         await client.data_range()
 
     leaks.extend([str(caught.value), repr(caught.value)])

@@ -8,6 +8,7 @@ from .errors import (
     DexcomRateLimitError,
     DexcomRequestError,
     DexcomResponseError,
+    DexcomUnauthorizedError,
 )
 from .models import (
     AlertSetting,
@@ -34,6 +35,7 @@ __all__ = [
     "DexcomRateLimitError",
     "DexcomRequestError",
     "DexcomResponseError",
+    "DexcomUnauthorizedError",
     "EgvBatch",
     "GlucoseReading",
     "GlucoseStatus",

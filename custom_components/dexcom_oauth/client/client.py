@@ -18,11 +18,11 @@ from typing import Final
 import aiohttp
 
 from .errors import (
-    DexcomAuthError,
     DexcomConnectionError,
     DexcomRateLimitError,
     DexcomRequestError,
     DexcomResponseError,
+    DexcomUnauthorizedError,
 )
 from .models import DataRange, Devices, EgvBatch
 from .parse import merge_readings, parse_data_range, parse_devices, parse_egvs
@@ -164,7 +164,9 @@ class DexcomClient:
             token = await self._access_token(token)
             status, body, retry_after = await self._request(endpoint, params, token)
             if status == 401:
-                raise DexcomAuthError(f"{endpoint}: HTTP 401 after a token refresh")
+                raise DexcomUnauthorizedError(
+                    f"{endpoint}: HTTP 401 after a token refresh"
+                )
         if status == 429:
             raise DexcomRateLimitError(retry_after)
         if status >= 500:
