@@ -11,6 +11,9 @@ from .errors import (
     DexcomUnauthorizedError,
 )
 from .models import (
+    GLUCOSE_MAX_MG_DL,
+    GLUCOSE_MIN_MG_DL,
+    MAX_TREND_RATE,
     AlertSetting,
     DataRange,
     Device,
@@ -19,11 +22,16 @@ from .models import (
     GlucoseReading,
     GlucoseStatus,
     GlucoseUnit,
+    ParseProblem,
+    ProblemKind,
     TimeRange,
     Trend,
 )
 
 __all__ = [
+    "GLUCOSE_MAX_MG_DL",
+    "GLUCOSE_MIN_MG_DL",
+    "MAX_TREND_RATE",
     "AlertSetting",
     "DataRange",
     "Device",
@@ -40,6 +48,8 @@ __all__ = [
     "GlucoseReading",
     "GlucoseStatus",
     "GlucoseUnit",
+    "ParseProblem",
+    "ProblemKind",
     "TimeRange",
     "TokenProvider",
     "Trend",
