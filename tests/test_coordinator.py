@@ -162,7 +162,7 @@ async def test_devices_failure_is_not_fatal(
     assert device.model is None
 
 
-async def test_devices_rejected_asks_to_relink(
+async def test_devices_rejected_after_refresh_is_transient(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     setup_credentials: None,
@@ -170,7 +170,10 @@ async def test_devices_rejected_asks_to_relink(
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
-    """A login Dexcom rejects on the device list is a login problem too."""
+    """A device list refused even with a fresh token does not stop the readings.
+
+    The refresh token still works, so it is no reason to re-link.
+    """
     freezer.move_to(NOW)
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
@@ -180,11 +183,9 @@ async def test_devices_rejected_asks_to_relink(
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert any(
-        flow["context"]["entry_id"] == config_entry.entry_id
-        for flow in hass.config_entries.flow.async_progress()
-    )
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert not hass.config_entries.flow.async_progress()
+    assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
 async def test_duplicates_counted_once(
@@ -280,13 +281,42 @@ async def test_skipped_records_logged_once(
         await async_advance(hass, freezer, POLL)
 
     assert len(data_of(entry).readings) == 12
-    warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom sent")
+    warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert warnings == [
-        (
-            "Dexcom sent 2 reading(s) without a record id or time; they are"
-            " ignored (logged once)"
-        )
+        "Dexcom: Dexcom sent 2 reading(s) without a usable record id or time"
+        " (for example '2026-11-23T16:30:00'); they are ignored (logged once)"
     ]
+
+
+async def test_unusable_values_logged_once_per_kind(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unknown trend, status or value is logged once at WARNING with its raw value."""
+    for minute in (5, 10, 15):
+        api_server.records.append(
+            {
+                **egv(at("17:00") + timedelta(minutes=minute)),
+                "trend": "tripleUpX",
+                "status": "sideways",
+                "value": "abc",
+            }
+        )
+        await async_advance(hass, freezer, POLL)
+    warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
+    assert sorted(warnings) == [
+        "Dexcom: Dexcom sent 1 reading(s) with an unknown status (for example"
+        " 'sideways'); it is taken as unknown (logged once)",
+        "Dexcom: Dexcom sent 1 reading(s) with an unknown trend (for example"
+        " 'tripleUpX'); the trend shows as unknown (logged once)",
+        "Dexcom: Dexcom sent 1 reading(s) with an unusable glucose value (for"
+        " example 'abc'); the value is not shown (logged once)",
+    ]
+    # Such readings say nothing about glucose: the last real one stays.
+    assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
 @pytest.mark.parametrize(

@@ -183,21 +183,24 @@ async def test_temporary_failure_retries_setup(
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
-async def test_rejected_twice_starts_reauth(
+async def test_rejected_twice_is_retried_not_relinked(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     setup_credentials: None,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """A 401 even after a fresh token fails setup and asks to re-link."""
+    """A 401 even after a fresh token is transient: setup is retried, no re-link.
+
+    Only the token endpoint refusing the refresh token means re-link.
+    """
     freezer.move_to(NOW)
     aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
 
     await set_up(hass, config_entry)
 
-    assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert len(reauth_flows(hass, config_entry)) == 1
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert reauth_flows(hass, config_entry) == []
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [ACCESS_TOKEN, NEW_ACCESS_TOKEN]
 

@@ -155,8 +155,6 @@ async def test_trend(
         (ending_with(egv(NEWEST, 401, status="high")), "400", "high"),
         (ending_with(egv(NEWEST, None, status="high")), "400", "high"),
         (ending_with(egv(NEWEST, 400, status="high")), "400", "high"),
-        (ending_with(egv(NEWEST, 38, status="ok")), "38", "low"),
-        (ending_with(egv(NEWEST, 401, status="ok")), "401", "high"),
         (ending_with(egv(NEWEST, 40, status="ok")), "40", "in_range"),
         (ending_with(egv(NEWEST, 400, status=None)), "400", "in_range"),
     ],
@@ -167,8 +165,6 @@ async def test_trend(
         "high_401",
         "high_null",
         "high_400",
-        "ok_38",
-        "ok_401",
         "ok_40",
         "no_status_400",
     ],
@@ -183,6 +179,20 @@ async def test_out_of_range(
     assert state_of(hass, VALUE) == value
     assert state_of(hass, RANGE) == glucose_range
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [ending_with(egv(NEWEST, value, status="ok")) for value in (38, 401, 0, 1e300)],
+    ids=["38", "401", "0", "1e300"],
+)
+async def test_implausible_value_never_shown(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """A value outside the sensor's range is no reading: the one before stays."""
+    assert state_of(hass, VALUE) == "130"
+    assert state_of(hass, RANGE) == "in_range"
+    assert state_of(hass, READING_TIME) == (NEWEST - POLL).isoformat()
 
 
 @pytest.mark.parametrize(

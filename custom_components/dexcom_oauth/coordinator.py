@@ -27,6 +27,7 @@ from .client import (
     EgvBatch,
     GlucoseReading,
     GlucoseUnit,
+    ProblemKind,
 )
 from .const import (
     DEFAULT_DATA_DELAY,
@@ -52,6 +53,18 @@ type DexcomConfigEntry = ConfigEntry[DexcomCoordinator]
 AUTH_RECHECK = timedelta(minutes=30)
 # How far before the account's last reading the unit is looked for.
 UNIT_SEARCH = timedelta(hours=1)
+
+
+# What each kind of unusable data is, and what becomes of it, for the log.
+UNUSABLE: dict[ProblemKind, tuple[str, str]] = {
+    "no_id_or_time": ("without a usable record id or time", "they are ignored"),
+    "outside_window": ("dated outside the requested time window", "they are ignored"),
+    "value": ("with an unusable glucose value", "the value is not shown"),
+    "status": ("with an unknown status", "it is taken as unknown"),
+    "trend": ("with an unknown trend", "the trend shows as unknown"),
+    "trend_rate": ("with an unusable trend rate", "the rate is not shown"),
+    "unit": ("with an unknown unit", "the value is read as mg/dL"),
+}
 
 
 def reauth_issue_id(entry: ConfigEntry) -> str:
@@ -237,13 +250,14 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
             if problem.kind in self._logged_kinds:
                 continue
             self._logged_kinds.add(problem.kind)
+            what, outcome = UNUSABLE[problem.kind]
             _LOGGER.warning(
-                "%s: Dexcom sent %d reading(s) with an unusable %s (for example %s);"
-                " they are ignored (logged once)",
+                "%s: Dexcom sent %d reading(s) %s (for example %s); %s (logged once)",
                 self.config_entry.title,
                 problem.count,
-                problem.kind.replace("_", " "),
+                what,
                 problem.example,
+                outcome,
             )
 
     async def _refresh_devices(self, now: datetime) -> None:

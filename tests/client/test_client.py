@@ -26,9 +26,12 @@ from custom_components.dexcom_oauth.client import (
     DexcomRateLimitError,
     DexcomRequestError,
     DexcomResponseError,
+    DexcomUnauthorizedError,
+    ParseProblem,
     Trend,
+    client as client_module,
 )
-from custom_components.dexcom_oauth.client.client import parse_retry_after
+from custom_components.dexcom_oauth.client.client import CLOCK_SKEW, parse_retry_after
 
 from .conftest import FakeDexcom, FakeTokens
 
@@ -135,8 +138,13 @@ async def test_egvs_splits_65_days(client: DexcomClient, dexcom: FakeDexcom) -> 
     second = egvs_body(("b", "2026-01-31T06:30:00"), ("c", "2026-02-15T00:00:00"))
     second["records"].append({"recordId": "no-time"})
     dexcom.reply("egvs", payload=second)
-    third = egvs_body(("d", "2026-03-07T06:00:00"), user_id="other")
+    third = egvs_body(
+        ("d", "2026-03-07T06:00:00"),
+        ("too-late", "2026-03-07T06:35:01"),
+        user_id="other",
+    )
     third["records"].append({"systemTime": "2026-03-07T06:05:00"})
+    third["records"][0]["trend"] = "tripleUpX"
     dexcom.reply("egvs", payload=third)
 
     batch = await client.egvs(start, start + timedelta(days=65))
@@ -148,7 +156,74 @@ async def test_egvs_splits_65_days(client: DexcomClient, dexcom: FakeDexcom) -> 
     ]
     assert [r.record_id for r in batch.readings] == ["a", "b", "c", "d"]
     assert batch.skipped == 2
+    assert batch.problems == (
+        ParseProblem("no_id_or_time", "None", 2),
+        ParseProblem("trend", "'tripleUpX'", 1),
+        ParseProblem("outside_window", "'2026-03-07T06:35:01'", 1),
+    )
     assert batch.user_id == USER_ID
+
+
+async def test_egvs_only_returns_the_asked_window(
+    client: DexcomClient, dexcom: FakeDexcom
+) -> None:
+    """Records before start (to the second) or past end + skew never arrive.
+
+    They are reported, with their raw time only, as outside_window.
+    """
+    assert timedelta(minutes=5) == CLOCK_SKEW
+    dexcom.reply(
+        "egvs",
+        payload=egvs_body(
+            ("too-early", "2026-11-23T11:59:59.999"),
+            ("first", "2026-11-23T12:00:00"),
+            ("phone", "2026-11-23T05:00:00.5-07:00"),
+            ("last", "2026-11-23T18:05:00"),
+            ("too-late", "2026-11-23T18:05:00.001"),
+            ("future", "2099-01-01T00:00:00"),
+            ("ancient", "1970-01-01T00:00:00"),
+        ),
+    )
+
+    batch = await client.egvs(START.replace(microsecond=500000), END)
+
+    assert [r.record_id for r in batch.readings] == ["first", "phone", "last"]
+    assert batch.problems == (
+        ParseProblem("outside_window", "'2026-11-23T11:59:59.999'", 4),
+    )
+    assert batch.skipped == 0
+    assert USER_ID not in repr(batch.problems)
+
+
+@pytest.mark.parametrize(
+    "system_time", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
+)
+async def test_times_at_calendar_edges(
+    client: DexcomClient, dexcom: FakeDexcom, system_time: str
+) -> None:
+    """Times that leave the calendar in UTC are unusable, not an exception."""
+    dexcom.reply(
+        "egvs", payload=egvs_body(("edge", system_time), ("a", "2026-11-23T12:05:00"))
+    )
+    dexcom.reply("devices", payload={"records": [{"lastUploadDate": system_time}]})
+    dexcom.reply(
+        "dataRange",
+        payload={
+            "egvs": {
+                "start": {"systemTime": system_time},
+                "end": {"systemTime": "2026-11-23T17:05:11"},
+            }
+        },
+    )
+
+    batch = await client.egvs(START, END)
+    devices = await client.devices()
+    data_range = await client.data_range()
+
+    assert [r.record_id for r in batch.readings] == ["a"]
+    assert batch.problems == (ParseProblem("no_id_or_time", repr(system_time), 1),)
+    assert devices.devices[0].last_upload_date is None
+    assert data_range.egvs is None
 
 
 async def test_egvs_exactly_30_days_is_one_request(
@@ -288,18 +363,27 @@ async def test_401_refreshes_once_and_retries(
     ]
 
 
-async def test_401_twice_needs_relink(
+async def test_401_after_refresh_is_transient(
     client: DexcomClient, dexcom: FakeDexcom, tokens: FakeTokens
 ) -> None:
-    """A second 401 means the account must be linked again."""
+    """A 401 even with a fresh token is a passing failure, not a re-link.
+
+    The refresh itself worked, so the refresh token is fine; the client
+    neither refreshes a second time nor claims the account needs linking.
+    """
     dexcom.reply("devices", status=401)
     dexcom.reply("devices", status=401)
 
-    with pytest.raises(DexcomAuthError) as caught:
+    with pytest.raises(DexcomUnauthorizedError) as caught:
         await client.devices()
 
+    assert isinstance(caught.value, DexcomConnectionError)
+    assert not isinstance(caught.value, DexcomAuthError)
     assert tokens.calls == [None, "token-1"]
-    assert len(dexcom.seen) == 2
+    assert [seen.authorization for seen in dexcom.seen] == [
+        "Bearer token-1",
+        "Bearer token-2",
+    ]
     assert "token-" not in str(caught.value)
     assert "devices" in str(caught.value)
 
@@ -496,6 +580,49 @@ async def test_unusable_200_bodies(
     assert caught.value.__cause__ is None
 
 
+async def test_deeply_nested_json(client: DexcomClient, dexcom: FakeDexcom) -> None:
+    """JSON nested beyond what the decoder can take is an unusable answer."""
+    dexcom.reply("egvs", body=b"[" * 1_000_000 + b"]" * 1_000_000)
+
+    with pytest.raises(DexcomResponseError) as caught:
+        await client.egvs(START, END)
+
+    assert str(caught.value) == "egvs: answer is not JSON"
+    assert caught.value.__cause__ is None
+
+
+async def test_nested_record(client: DexcomClient, dexcom: FakeDexcom) -> None:
+    """A deeply nested record that decodes is dropped, shown by its type only."""
+    dexcom.reply("egvs", body=b'{"records": ' + b"[" * 500 + b"]" * 500 + b"}")
+
+    batch = await client.egvs(START, END)
+
+    assert batch.readings == ()
+    assert batch.problems == (ParseProblem("no_id_or_time", "<list>", 1),)
+
+
+async def test_parser_failure_is_a_response_error(
+    client: DexcomClient, dexcom: FakeDexcom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should a parser ever fail unexpectedly, the caller still gets our error.
+
+    Its message names the exception type only: the details could quote the body.
+    """
+
+    def broken(payload: object) -> object:
+        raise IndexError(f"{USER_ID} token-1")
+
+    monkeypatch.setattr(client_module, "parse_devices", broken)
+    dexcom.reply("devices", payload={"userId": USER_ID})
+
+    with pytest.raises(DexcomResponseError) as caught:
+        await client.devices()
+
+    assert str(caught.value) == "devices: answer could not be parsed (IndexError)"
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+
+
 async def test_connection_refused(
     session: ClientSession, tokens: FakeTokens, socket_enabled: None
 ) -> None:
@@ -641,14 +768,14 @@ async def test_errors_and_logs_never_leak_secrets(
     leaks.extend([str(caught.value), repr(caught.value)])
 
 
-async def test_auth_error_never_leaks_secrets(
+async def test_unauthorized_error_never_leaks_secrets(
     client: DexcomClient, dexcom: FakeDexcom, leaks: list[str]
 ) -> None:
-    """The re-link error names neither token."""
+    """The error for a 401 after a refresh names neither token."""
     for _ in range(2):
         dexcom.reply("dataRange", status=401, body=f"body-marker token-2 {USER_ID}")
 
-    with pytest.raises(DexcomAuthError) as caught:
+    with pytest.raises(DexcomUnauthorizedError) as caught:
         await client.data_range()
 
     leaks.extend([str(caught.value), repr(caught.value)])

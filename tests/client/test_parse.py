@@ -11,16 +11,21 @@ from custom_components.dexcom_oauth.client import (
     GlucoseReading,
     GlucoseStatus,
     GlucoseUnit,
+    ParseProblem,
     TimeRange,
     Trend,
 )
 from custom_components.dexcom_oauth.client.parse import (
+    merge_problems,
     parse_data_range,
     parse_devices,
     parse_display_time,
     parse_egvs,
     parse_time,
 )
+
+# Times whose offset moves them off the calendar when converted to UTC.
+CALENDAR_EDGES = ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00")
 
 
 def egv(record_id: object = "r1", **fields: Any) -> dict[str, Any]:
@@ -51,6 +56,13 @@ def one(record: dict[str, Any]) -> GlucoseReading:
     assert batch.skipped == 0
     assert len(batch.readings) == 1
     return batch.readings[0]
+
+
+def problems_of(record: dict[str, Any]) -> dict[str, ParseProblem]:
+    """Parse one record and return its problems by kind."""
+    return {
+        problem.kind: problem for problem in parse_egvs({"records": [record]}).problems
+    }
 
 
 @pytest.mark.parametrize(
@@ -97,12 +109,29 @@ def test_parse_time(text: str, expected: datetime) -> None:
         "2026-11-23T17:05:11+05:60",
         "2026-11-23T17:05:11 UTC",
         "1700000000",
+        "２０２６-11-23T17:05:11",
+        "2026-11-23T17:05:11+٠٥:٣٠",
+        *CALENDAR_EDGES,
     ],
 )
 def test_parse_time_rejects(text: str) -> None:
-    """Text that is not a full date and time is refused."""
+    """Text that is not a full date and time in UTC's calendar is refused."""
     with pytest.raises(ValueError):
         parse_time(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0001-01-01T00:00:00", datetime.min.replace(tzinfo=UTC)),
+        ("0001-01-01T00:00:00-01:00", datetime(1, 1, 1, 1, tzinfo=UTC)),
+        ("9999-12-31T23:59:59+01:00", datetime(9999, 12, 31, 22, 59, 59, tzinfo=UTC)),
+        ("9999-12-31T23:59:59.999999Z", datetime.max.replace(tzinfo=UTC)),
+    ],
+)
+def test_parse_time_at_calendar_edges(text: str, expected: datetime) -> None:
+    """Edge times that stay on the calendar in UTC are still read."""
+    assert parse_time(text) == expected
 
 
 def test_parse_display_time_without_offset_stays_naive() -> None:
@@ -181,6 +210,9 @@ def test_unusable_display_time_keeps_reading(display_time: object) -> None:
         ("high", None, GlucoseStatus.HIGH, None),
         ("low", 40, GlucoseStatus.LOW, 40),
         ("high", 400, GlucoseStatus.HIGH, 400),
+        ("low", 39, GlucoseStatus.LOW, None),
+        ("high", 401, GlucoseStatus.HIGH, None),
+        ("low", 0, GlucoseStatus.LOW, None),
         ("ok", None, GlucoseStatus.OK, None),
     ],
 )
@@ -190,7 +222,10 @@ def test_out_of_range_readings_keep_status_and_value(
     expected_status: GlucoseStatus,
     expected_value: int | None,
 ) -> None:
-    """Out-of-range readings keep whatever value Dexcom sent."""
+    """Out-of-range readings keep their status; a value beyond 40..400 is dropped.
+
+    The status alone tells the integration to show the bound.
+    """
     reading = one(egv(status=status, value=value))
     assert reading.status is expected_status
     assert reading.value == expected_value
@@ -207,8 +242,16 @@ def test_out_of_range_readings_keep_status_and_value(
     ],
 )
 def test_status_values(raw: object, expected: GlucoseStatus) -> None:
-    """Unknown or null statuses become UNKNOWN; case does not matter."""
-    assert one(egv(status=raw)).status is expected
+    """Unknown or null statuses become UNKNOWN; case does not matter.
+
+    Only a status that is there but not understood is a problem.
+    """
+    record = egv(status=raw)
+    assert one(record).status is expected
+    reported = raw not in (None, "unknown", "HIGH")
+    assert problems_of(record) == (
+        {"status": ParseProblem("status", repr(raw), 1)} if reported else {}
+    )
 
 
 def test_absent_status_is_unknown() -> None:
@@ -224,10 +267,19 @@ def test_every_trend(trend: Trend) -> None:
     assert one(egv(trend=trend.value)).trend is trend
 
 
-@pytest.mark.parametrize("raw", ["sideways", None, 1, ""])
+@pytest.mark.parametrize("raw", ["sideways", "tripleUpX", 1, ""])
 def test_unknown_trend(raw: object) -> None:
-    """Anything else is UNKNOWN rather than an error."""
-    assert one(egv(trend=raw)).trend is Trend.UNKNOWN
+    """Anything else is UNKNOWN rather than an error, and reported."""
+    record = egv(trend=raw)
+    assert one(record).trend is Trend.UNKNOWN
+    assert problems_of(record) == {"trend": ParseProblem("trend", repr(raw), 1)}
+
+
+def test_null_trend_is_no_problem() -> None:
+    """A null trend is UNKNOWN; Dexcom documents it as optional."""
+    record = egv(trend=None)
+    assert one(record).trend is Trend.UNKNOWN
+    assert problems_of(record) == {}
 
 
 def test_trend_ignores_case() -> None:
@@ -244,12 +296,25 @@ def test_units(raw: str, expected: GlucoseUnit) -> None:
     assert one(egv(unit=raw, value=150)).unit is expected
 
 
-@pytest.mark.parametrize("raw", ["mg/100ml", None, "unknown", 7])
-def test_unknown_unit_keeps_value(raw: object) -> None:
-    """An unknown unit is UNKNOWN and the mg/dL value is untouched."""
-    reading = one(egv(unit=raw, value=7.2))
+@pytest.mark.parametrize(
+    ("raw", "reported"),
+    [("mg/100ml", True), (7, True), ("", True), (None, False), ("unknown", False)],
+)
+def test_unknown_unit_keeps_value(raw: object, reported: bool) -> None:
+    """An unknown unit is UNKNOWN and the value is taken as mg/dL, untouched.
+
+    Only a unit that is there but not understood is a problem: null and the
+    documented "unknown" are not.
+    """
+    record = egv(unit=raw, value=150.2)
+    reading = one(record)
     assert reading.unit is GlucoseUnit.UNKNOWN
-    assert reading.value == 7
+    assert reading.value == 150
+    problems = problems_of(record)
+    assert problems.pop("unit", None) == (
+        ParseProblem("unit", repr(raw), 1) if reported else None
+    )
+    assert not problems
 
 
 @pytest.mark.parametrize(
@@ -275,11 +340,34 @@ def test_unknown_unit_keeps_value(raw: object) -> None:
         ({"value": 132}, None),
         (0, None),
         (-5, None),
+        (0.3, None),
+        (1e300, None),
+        (39, None),
+        (39.4, None),
+        (39.5, 40),
+        (40, 40),
+        (400, 400),
+        (400.4, 400),
+        (400.5, None),
+        (401, None),
+        ("1e300", None),
     ],
 )
 def test_value_forms(raw: object, expected: int | None) -> None:
-    """Numbers in any JSON form are read; anything not a finite reading is None."""
-    assert one(egv(value=raw)).value == expected
+    """Numbers in any JSON form are read; only whole mg/dL within 40..400 count.
+
+    Anything else that is there is reported as a value problem; null is not.
+    """
+    record = egv(value=raw)
+    assert one(record).value == expected
+    problems = problems_of(record)
+    if expected is None and raw is not None:
+        assert problems.keys() == {"value"}
+        assert problems["value"].count == 1
+        if len(repr(raw)) <= 40:
+            assert problems["value"].example == repr(raw)
+    else:
+        assert problems == {}
 
 
 @pytest.mark.parametrize(
@@ -289,27 +377,35 @@ def test_value_forms(raw: object, expected: int | None) -> None:
         ("5.5", 99),  # 99.10 mg/dL
         (6, 108),  # integer but far below any mg/dL reading
         (2.2, 40),  # 39.64 mg/dL
-        (34, 613),  # just below the mmol/L ceiling
-        (35, 35),  # an mg/dL number, even though implausible
+        (2.19, None),  # 39.46 mg/dL: below the sensor's range
+        (22.2, 400),  # 400.00 mg/dL
+        (22.3, None),  # 401.81 mg/dL: above the sensor's range
+        (34, None),  # just below the mmol/L ceiling: 613 mg/dL
+        (35, None),  # an mg/dL number, but below the sensor's range
         (120, 120),  # mmol/L account that sends mg/dL: untouched
         (120.5, 121),  # fractional, but 2171 mg/dL as mmol/L: mg/dL
-        (35.4, 35),
-        (34.9, 629),
+        (35.4, None),
+        (34.9, None),
         ("250", 250),
         (120.0, 120),
         (None, None),
     ],
 )
 def test_mmol_account_values(raw: object, expected: int | None) -> None:
-    """mmol/L numbers are converted to mg/dL; mg/dL numbers stay."""
+    """mmol/L numbers are converted to mg/dL; mg/dL numbers stay.
+
+    Whatever the conversion gives must still be within 40..400.
+    """
     reading = one(egv(unit="mmol/L", value=raw))
     assert reading.value == expected
     assert reading.unit is GlucoseUnit.MMOL_L
 
 
 def test_mg_dl_account_small_value_not_converted() -> None:
-    """Only mmol/L accounts get the conversion."""
-    assert one(egv(unit="mg/dL", value=7.2)).value == 7
+    """Only mmol/L accounts get the conversion; 7.2 mg/dL is no reading."""
+    record = egv(unit="mg/dL", value=7.2)
+    assert one(record).value is None
+    assert problems_of(record) == {"value": ParseProblem("value", "7.2", 1)}
 
 
 @pytest.mark.parametrize(
@@ -321,14 +417,50 @@ def test_mg_dl_account_small_value_not_converted() -> None:
         (0.1, "mmol/L/min", 1.8),
         (-0.2, "MMOL/L/MIN", -3.6),
         (None, "mmol/L/min", None),
-        ("fast", "mg/dL/min", None),
-        (float("nan"), "mg/dL/min", None),
-        (1.0, 5, 1.0),
+        (1.0, "unknown", 1.0),
+        (20, "mg/dL/min", 20.0),
+        (-20.0, "mg/dL/min", -20.0),
+        (1.1, "mmol/L/min", 19.82),
+        (-1.11, "mmol/L/min", -20.0),
     ],
 )
 def test_trend_rate(rate: object, rate_unit: object, expected: float | None) -> None:
     """Trend rates are in mg/dL/min, converted from mmol/L/min."""
-    assert one(egv(trendRate=rate, rateUnit=rate_unit)).trend_rate == expected
+    record = egv(trendRate=rate, rateUnit=rate_unit)
+    assert one(record).trend_rate == expected
+    assert problems_of(record) == {}
+
+
+@pytest.mark.parametrize(
+    ("rate", "rate_unit"),
+    [
+        ("fast", "mg/dL/min"),
+        (float("nan"), "mg/dL/min"),
+        (float("inf"), "mg/dL/min"),
+        (True, "mg/dL/min"),
+        (20.01, "mg/dL/min"),
+        (-21, "mg/dL/min"),
+        (1e308, "mg/dL/min"),
+        (1.2, "mmol/L/min"),
+        (1e308, "mmol/L/min"),
+        (-1e308, "mmol/L/min"),
+    ],
+)
+def test_implausible_trend_rate(rate: object, rate_unit: str) -> None:
+    """A rate that is not a finite number within ±20 mg/dL/min is reported."""
+    record = egv(trendRate=rate, rateUnit=rate_unit)
+    assert one(record).trend_rate is None
+    assert problems_of(record) == {
+        "trend_rate": ParseProblem("trend_rate", repr(rate), 1)
+    }
+
+
+@pytest.mark.parametrize("rate_unit", [5, "mg/dL/s", ""])
+def test_unknown_rate_unit(rate_unit: object) -> None:
+    """An unknown rate unit is reported; the rate is taken as mg/dL/min."""
+    record = egv(trendRate=1.5, rateUnit=rate_unit)
+    assert one(record).trend_rate == 1.5
+    assert problems_of(record) == {"unit": ParseProblem("unit", repr(rate_unit), 1)}
 
 
 def test_optional_text_fields() -> None:
@@ -387,6 +519,147 @@ def test_unusable_records_are_skipped_and_counted() -> None:
     )
     assert [reading.record_id for reading in batch.readings] == ["good"]
     assert batch.skipped == 10
+    assert batch.problems == (
+        ParseProblem("no_id_or_time", "'2026-11-23T17:05:11'", 10),
+    )
+
+
+@pytest.mark.parametrize(
+    ("records", "example"),
+    [
+        ([egv("r1", systemTime=None)], "None"),
+        (["secret-record-id"], "<str>"),
+        ([None, egv("r2", systemTime="soon")], "<NoneType>"),
+        ([egv("r3", systemTime={"recordId": "secret-record-id"})], "<dict>"),
+        ([egv("r4", systemTime=["secret-user"])], "<list>"),
+        (
+            [egv("secret-record-id", systemTime="x" * 80)],
+            "'" + "x" * 17 + "..." + "x" * 18 + "'",
+        ),
+    ],
+)
+def test_dropped_record_examples_show_only_the_time(
+    records: list[object], example: str
+) -> None:
+    """A dropped record is shown by its raw systemTime, never its id or user."""
+    batch = parse_egvs({"userId": "secret-user", "records": records})
+    (problem,) = batch.problems
+    assert problem == ParseProblem("no_id_or_time", example, len(records))
+    assert "secret" not in problem.example
+
+
+@pytest.mark.parametrize("system_time", CALENDAR_EDGES)
+def test_record_at_calendar_edge_is_dropped(system_time: str) -> None:
+    """A systemTime that cannot be placed in UTC drops the record, no exception."""
+    batch = parse_egvs({"records": [egv(systemTime=system_time), egv("r2")]})
+    assert [reading.record_id for reading in batch.readings] == ["r2"]
+    assert batch.skipped == 1
+    assert batch.problems == (ParseProblem("no_id_or_time", repr(system_time), 1),)
+
+
+def test_problems_one_per_kind_in_order_with_first_example() -> None:
+    """Each kind is reported once with its count and first raw value."""
+    batch = parse_egvs(
+        {
+            "records": [
+                egv("a", value="abc", trend="tripleUpX"),
+                egv("b", value=-5, status="weird", systemTime="2026-11-23T17:10:11"),
+                egv(
+                    "c", unit="mg/100ml", trendRate=99, systemTime="2026-11-23T17:15:11"
+                ),
+                egv("d", trend="sideways", systemTime="2026-11-23T17:20:11"),
+                egv("e", rateUnit="furlongs", systemTime="2026-11-23T17:25:11"),
+                egv(None),
+            ]
+        }
+    )
+    assert len(batch.readings) == 5
+    assert batch.problems == (
+        ParseProblem("value", "'abc'", 2),
+        ParseProblem("trend", "'tripleUpX'", 2),
+        ParseProblem("status", "'weird'", 1),
+        ParseProblem("unit", "'mg/100ml'", 2),
+        ParseProblem("trend_rate", "99", 1),
+        ParseProblem("no_id_or_time", "'2026-11-23T17:05:11'", 1),
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "example"),
+    [
+        ("y" * 100, "'" + "y" * 17 + "..." + "y" * 18 + "'"),
+        (10**300, "1" + "0" * 17 + "..." + "0" * 19),
+        (["a" * 50, "b" * 50], "['" + "a" * 17 + "..." + "a" * 15 + "..."),
+        ([[[[1]]]], "[[...]]"),
+        ({"a": {"b": 1}, "c": 2, "d": 3}, "{'a': {...}, 'c': 2, ...}"),
+        (list(range(10**5)), "[0, 1, ...]"),
+    ],
+)
+def test_problem_examples_are_short(raw: object, example: str) -> None:
+    """Examples stay within 40 characters, however large or deep the value."""
+    (problem,) = parse_egvs({"records": [egv(value=raw)]}).problems
+    assert problem.example == example
+    assert len(problem.example) <= 40
+
+
+WINDOW_START = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+WINDOW_END = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+
+
+def test_window_keeps_bounds_and_drops_the_rest() -> None:
+    """Readings from earliest to latest, both included, stay; the rest is reported."""
+    batch = parse_egvs(
+        {
+            "records": [
+                egv("early", systemTime="2026-11-23T16:59:59.999", value="abc"),
+                egv("first", systemTime="2026-11-23T17:00:00"),
+                egv("last", systemTime="2026-11-23T18:00:00"),
+                egv("late", systemTime="2026-11-23T19:00:00+00:00:01"),
+                egv("later", systemTime="2026-11-23T18:00:01"),
+            ]
+        },
+        earliest=WINDOW_START,
+        latest=WINDOW_END,
+    )
+    assert [reading.record_id for reading in batch.readings] == ["first", "last"]
+    assert batch.skipped == 1
+    assert batch.problems == (
+        ParseProblem("outside_window", "'2026-11-23T16:59:59.999'", 2),
+        ParseProblem("no_id_or_time", "'2026-11-23T19:00:00+00:00:01'", 1),
+    )
+
+
+def test_window_bounds_are_optional() -> None:
+    """Without bounds every placeable reading stays; with one, only that side counts."""
+    records = {
+        "records": [
+            egv("old", systemTime="1999-01-01T00:00:00"),
+            egv("new", systemTime="2099-01-01T00:00:00"),
+        ]
+    }
+    assert len(parse_egvs(records).readings) == 2
+    assert [
+        r.record_id for r in parse_egvs(records, earliest=WINDOW_START).readings
+    ] == ["new"]
+    assert [r.record_id for r in parse_egvs(records, latest=WINDOW_END).readings] == [
+        "old"
+    ]
+
+
+def test_merge_problems() -> None:
+    """Counts add up per kind; the first example and first order stay."""
+    assert merge_problems(
+        [
+            (ParseProblem("value", "'a'", 1), ParseProblem("trend", "'x'", 2)),
+            (),
+            (ParseProblem("unit", "'u'", 1), ParseProblem("value", "'b'", 3)),
+        ]
+    ) == (
+        ParseProblem("value", "'a'", 4),
+        ParseProblem("trend", "'x'", 2),
+        ParseProblem("unit", "'u'", 1),
+    )
+    assert merge_problems([]) == ()
 
 
 def test_duplicates_and_order() -> None:
@@ -444,6 +717,19 @@ def test_data_range_full() -> None:
         start=datetime(2026, 11, 1, tzinfo=UTC),
         end=datetime(2026, 11, 2, tzinfo=UTC),
     )
+
+
+@pytest.mark.parametrize("edge", CALENDAR_EDGES)
+def test_data_range_at_calendar_edges(edge: str) -> None:
+    """A section whose time leaves the calendar in UTC is no section."""
+    parsed = parse_data_range(
+        {
+            "egvs": _range(edge, "2026-11-02T00:00:00"),
+            "events": _range("2026-11-01T00:00:00", edge),
+        }
+    )
+    assert parsed.egvs is None
+    assert parsed.events is None
 
 
 def test_data_range_missing_sections() -> None:
@@ -649,6 +935,32 @@ def test_devices_records() -> None:
     assert device.last_upload_date is None
     assert device.transmitter_id is None
     assert device.alert_settings == ()
+
+
+@pytest.mark.parametrize("edge", CALENDAR_EDGES)
+def test_devices_at_calendar_edges(edge: str) -> None:
+    """Times off the calendar in UTC are unknown, not an exception."""
+    parsed = parse_devices(
+        {
+            "records": [
+                {
+                    "lastUploadDate": edge,
+                    "alertSchedules": [
+                        _schedule(
+                            [
+                                _alert("low", 70, systemTime=edge),
+                                _alert("low", 65, systemTime="2026-11-01T00:00:00"),
+                            ],
+                            isActive=True,
+                        )
+                    ],
+                }
+            ]
+        }
+    )
+    (device,) = parsed.devices
+    assert device.last_upload_date is None
+    assert device.alert_settings == (AlertSetting("low", 65.0, "mg/dL", True),)
 
 
 @pytest.mark.parametrize("payload", [None, [], {"records": None}, {"records": 1}])

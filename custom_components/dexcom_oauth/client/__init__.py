@@ -11,6 +11,9 @@ from .errors import (
     DexcomUnauthorizedError,
 )
 from .models import (
+    GLUCOSE_MAX_MG_DL,
+    GLUCOSE_MIN_MG_DL,
+    MAX_TREND_RATE,
     AlertSetting,
     DataRange,
     Device,
@@ -20,11 +23,15 @@ from .models import (
     GlucoseStatus,
     GlucoseUnit,
     ParseProblem,
+    ProblemKind,
     TimeRange,
     Trend,
 )
 
 __all__ = [
+    "GLUCOSE_MAX_MG_DL",
+    "GLUCOSE_MIN_MG_DL",
+    "MAX_TREND_RATE",
     "AlertSetting",
     "DataRange",
     "Device",
@@ -42,6 +49,7 @@ __all__ = [
     "GlucoseStatus",
     "GlucoseUnit",
     "ParseProblem",
+    "ProblemKind",
     "TimeRange",
     "TokenProvider",
     "Trend",

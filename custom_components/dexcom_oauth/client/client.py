@@ -3,8 +3,9 @@
 The client knows HTTP and Dexcom's rules (30-day windows, UTC query times,
 one retry after a 401) but nothing about tokens' storage or refresh: the
 caller passes a TokenProvider, so the client stays free of Home Assistant.
-Every failure becomes one of the errors in `errors`, whose messages never
-carry tokens, user ids or response bodies.
+Every failure of its own, a body that cannot be parsed included, becomes one
+of the errors in `errors`, whose messages never carry tokens, user ids or
+response bodies; what the TokenProvider raises reaches the caller unchanged.
 """
 
 from collections.abc import Awaitable, Callable
@@ -18,14 +19,21 @@ from typing import Final
 import aiohttp
 
 from .errors import (
-    DexcomAuthError,
     DexcomConnectionError,
+    DexcomError,
     DexcomRateLimitError,
     DexcomRequestError,
     DexcomResponseError,
+    DexcomUnauthorizedError,
 )
 from .models import DataRange, Devices, EgvBatch
-from .parse import merge_readings, parse_data_range, parse_devices, parse_egvs
+from .parse import (
+    merge_problems,
+    merge_readings,
+    parse_data_range,
+    parse_devices,
+    parse_egvs,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,6 +45,8 @@ rejected (401) to force a refresh.
 """
 
 MAX_WINDOW: Final = timedelta(days=30)
+# Readings may be stamped a little after the asked end: device clocks drift.
+CLOCK_SKEW: Final = timedelta(minutes=5)
 _QUERY_TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S"
 _ONE_SECOND: Final = timedelta(seconds=1)
 
@@ -124,18 +134,26 @@ class DexcomClient:
         """Fetch the readings between start and end (aware datetimes).
 
         Ranges longer than 30 days are fetched in several requests and merged.
+        Only readings from `start` (to the second) to `end` plus CLOCK_SKEW
+        are returned; others are reported as outside_window problems.
         """
+        windows = egv_windows(start, end)
+        earliest = windows[0][0]
+        latest = end.astimezone(UTC) + CLOCK_SKEW
+
+        def parse(payload: object) -> EgvBatch:
+            return parse_egvs(payload, earliest=earliest, latest=latest)
+
         batches = [
-            parse_egvs(
-                await self._get(
-                    "egvs",
-                    {
-                        "startDate": _query_time(window_start),
-                        "endDate": _query_time(window_end),
-                    },
-                )
+            await self._get(
+                "egvs",
+                parse,
+                {
+                    "startDate": _query_time(window_start),
+                    "endDate": _query_time(window_end),
+                },
             )
-            for window_start, window_end in egv_windows(start, end)
+            for window_start, window_end in windows
         ]
         return EgvBatch(
             user_id=next(
@@ -146,25 +164,33 @@ class DexcomClient:
                 reading for batch in batches for reading in batch.readings
             ),
             skipped=sum(batch.skipped for batch in batches),
+            problems=merge_problems(batch.problems for batch in batches),
         )
 
     async def data_range(self) -> DataRange:
         """Fetch the time ranges for which the account has data."""
-        return parse_data_range(await self._get("dataRange"))
+        return await self._get("dataRange", parse_data_range)
 
     async def devices(self) -> Devices:
         """Fetch the account's devices and alert settings."""
-        return parse_devices(await self._get("devices"))
+        return await self._get("devices", parse_devices)
 
-    async def _get(self, endpoint: str, params: dict[str, str] | None = None) -> object:
-        """GET an endpoint as JSON, refreshing the token once on a 401."""
+    async def _get[T](
+        self,
+        endpoint: str,
+        parse: Callable[[object], T],
+        params: dict[str, str] | None = None,
+    ) -> T:
+        """GET an endpoint and parse its JSON, refreshing the token once on a 401."""
         token = await self._access_token(None)
         status, body, retry_after = await self._request(endpoint, params, token)
         if status == 401:
             token = await self._access_token(token)
             status, body, retry_after = await self._request(endpoint, params, token)
             if status == 401:
-                raise DexcomAuthError(f"{endpoint}: HTTP 401 after a token refresh")
+                raise DexcomUnauthorizedError(
+                    f"{endpoint}: HTTP 401 after a token refresh"
+                )
         if status == 429:
             raise DexcomRateLimitError(retry_after)
         if status >= 500:
@@ -173,10 +199,19 @@ class DexcomClient:
             raise DexcomRequestError(status)
         if not 200 <= status < 300:
             raise DexcomResponseError(f"{endpoint}: unexpected HTTP {status}")
+        # The causes are left out: they may quote the body.
         try:
-            return json.loads(body)
-        except ValueError:
+            payload = json.loads(body)
+        except ValueError, RecursionError:
             raise DexcomResponseError(f"{endpoint}: answer is not JSON") from None
+        try:
+            return parse(payload)
+        except DexcomError:
+            raise
+        except Exception as err:  # noqa: BLE001 - a parser bug becomes a response error too
+            raise DexcomResponseError(
+                f"{endpoint}: answer could not be parsed ({type(err).__name__})"
+            ) from None
 
     async def _request(
         self, endpoint: str, params: dict[str, str] | None, token: str

@@ -10,7 +10,12 @@ class DexcomError(Exception):
 
 
 class DexcomAuthError(DexcomError):
-    """The account must be linked again (401 after a refresh, invalid_grant)."""
+    """The account must be linked again: its refresh token was refused.
+
+    The client never raises it itself; token providers do (invalid_grant and
+    the like) and the client passes it on. A data request rejected even after
+    a refresh is a DexcomUnauthorizedError instead.
+    """
 
 
 class DexcomRateLimitError(DexcomError):
@@ -31,7 +36,12 @@ class DexcomConnectionError(DexcomError):
 
 
 class DexcomUnauthorizedError(DexcomConnectionError):
-    """Dexcom refused a token it had just issued: transient, retried with back-off."""
+    """A data request got 401 again right after a successful token refresh.
+
+    The refresh token still works, so this is no reason to re-link: Dexcom's
+    API may be briefly out of step with its token server. Callers retry later
+    and decide themselves when a persistent 401 needs attention.
+    """
 
 
 class DexcomRequestError(DexcomError):

@@ -3,6 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Final, Literal
+
+# The sensor's range: a reading's value is always within it, or None.
+GLUCOSE_MIN_MG_DL: Final = 40
+GLUCOSE_MAX_MG_DL: Final = 400
+# The steepest plausible change of glucose; a trend rate beyond it is dropped.
+MAX_TREND_RATE: Final = 20.0
 
 
 class Trend(StrEnum):
@@ -43,7 +50,9 @@ class GlucoseReading:
     """One estimated glucose value (EGV), always in mg/dL.
 
     `system_time` is timezone-aware UTC and is the reading's true time.
-    `value` is None when Dexcom sent no number (for example status low/high).
+    `value` is a whole number within 40..400, or None when Dexcom sent no
+    usable number (for example with status low/high, which then tells the
+    bound). `trend_rate` is finite and at most MAX_TREND_RATE either way.
     """
 
     record_id: str
@@ -60,11 +69,25 @@ class GlucoseReading:
     display_app: str | None
 
 
+type ProblemKind = Literal[
+    "no_id_or_time", "outside_window", "value", "status", "trend", "trend_rate", "unit"
+]
+"""What was unusable in an egvs answer.
+
+no_id_or_time and outside_window drop the record; value and trend_rate become
+None; status and trend become UNKNOWN; an unknown unit is taken as mg/dL.
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class ParseProblem:
-    """A kind of unusable data in an answer, with a short raw example."""
+    """One kind of unusable raw value, so the caller can log it once.
 
-    kind: str
+    `example` is a short repr of the first such value; for record-level kinds
+    it is the raw systemTime, never a record id or user id.
+    """
+
+    kind: ProblemKind
     example: str
     count: int
 
@@ -73,8 +96,10 @@ class ParseProblem:
 class EgvBatch:
     """The readings of one or more egvs requests, in systemTime order.
 
-    `skipped` counts records dropped as unusable (no recordId or systemTime),
-    so the caller can log them once instead of per record.
+    `skipped` counts records dropped for having no usable recordId or
+    systemTime; `problems` lists every kind of unusable value (those included)
+    with a count, so the caller can log each once instead of per record. A
+    missing or null field is no problem: Dexcom documents them as optional.
     """
 
     user_id: str | None

@@ -2,8 +2,10 @@
 
 Dexcom's documentation leaves several details open (time formats, how
 out-of-range readings are encoded, units), so every field is checked here:
-a record that cannot be placed in time is dropped and counted, anything else
-that is odd degrades to None or UNKNOWN instead of failing the whole answer.
+a record that cannot be placed in time (or lies outside the asked window) is
+dropped, anything else that is odd degrades to None or UNKNOWN instead of
+failing the whole answer, and every kind of unusable value is reported once
+as a ParseProblem. The parsers raise nothing but DexcomResponseError.
 """
 
 from collections.abc import Iterable
@@ -11,10 +13,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 import math
 import re
-from typing import Any
+import reprlib
+from typing import Any, Final
 
 from .errors import DexcomResponseError
 from .models import (
+    GLUCOSE_MAX_MG_DL,
+    GLUCOSE_MIN_MG_DL,
+    MAX_TREND_RATE,
     AlertSetting,
     DataRange,
     Device,
@@ -23,6 +29,8 @@ from .models import (
     GlucoseReading,
     GlucoseStatus,
     GlucoseUnit,
+    ParseProblem,
+    ProblemKind,
     TimeRange,
     Trend,
 )
@@ -35,9 +43,28 @@ _MMOL_L_CEILING = 35
 _TIME_RE = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<hm>\d{2}:\d{2})"
     r"(?::(?P<sec>\d{2})(?:[.,](?P<frac>\d+))?)?"
-    r"(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+    r"(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,
 )
 _OLDEST = datetime.min.replace(tzinfo=UTC)
+
+# Rate units and their factor to mg/dL/min; an unknown one is taken as mg/dL/min.
+_RATE_FACTORS: Final = {
+    "mg/dl/min": 1.0,
+    "mmol/l/min": MG_DL_PER_MMOL_L,
+    "unknown": 1.0,
+}
+# Examples in problem reports stay short: bounded nesting, length and digits.
+_EXAMPLE_LENGTH: Final = 40
+_EXAMPLE_REPR: Final = reprlib.Repr(
+    maxlevel=1,
+    maxtuple=2,
+    maxlist=2,
+    maxdict=2,
+    maxstring=_EXAMPLE_LENGTH,
+    maxlong=_EXAMPLE_LENGTH,
+    maxother=_EXAMPLE_LENGTH,
+)
 
 
 def _parse(text: str) -> datetime:
@@ -65,12 +92,16 @@ def _parse(text: str) -> datetime:
 def parse_time(text: str) -> datetime:
     """Parse a UTC time such as systemTime; no offset means UTC.
 
-    Raises ValueError when the text is not a recognisable time.
+    Raises ValueError when the text is not a recognisable time, or one that
+    leaves the calendar in UTC (such as 0001-01-01T00:00:00+01:00).
     """
     parsed = _parse(text)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time out of range in UTC") from None
 
 
 def parse_display_time(text: str) -> datetime:
@@ -126,14 +157,14 @@ def _flag(raw: object) -> bool | None:
     return raw if isinstance(raw, bool) else None
 
 
-def _enum[E: StrEnum](kind: type[E], raw: object, default: E) -> E:
-    """Look a value up case-insensitively; anything unknown becomes default."""
+def _member[E: StrEnum](kind: type[E], raw: object) -> E | None:
+    """Look a value up case-insensitively; None when it is not one."""
     if isinstance(raw, str):
         wanted = raw.strip().lower()
         for member in kind:
             if member.value.lower() == wanted:
                 return member
-    return default
+    return None
 
 
 def _round(value: float) -> int:
@@ -141,31 +172,119 @@ def _round(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def _glucose(raw: object, unit: GlucoseUnit) -> int | None:
-    """Return the reading in whole mg/dL, converting mmol/L values.
+def _example(raw: object) -> str:
+    """Show a raw value briefly, whatever its size or nesting."""
+    text = _EXAMPLE_REPR.repr(raw)
+    if len(text) <= _EXAMPLE_LENGTH:
+        return text
+    return f"{text[: _EXAMPLE_LENGTH - 3]}..."
+
+
+def _type_only(raw: object) -> str:
+    """Name a value's type instead of showing it."""
+    return f"<{type(raw).__name__}>"
+
+
+class _Problems:
+    """Counts unusable raw values per kind, keeping the first as the example."""
+
+    def __init__(self) -> None:
+        """Start with no problems."""
+        self._seen: dict[ProblemKind, ParseProblem] = {}
+
+    def add(self, kind: ProblemKind, raw: object, shown: str | None = None) -> None:
+        """Count one unusable value, shown as `shown` or else by its repr."""
+        seen = self._seen.get(kind)
+        self._seen[kind] = (
+            ParseProblem(kind, _example(raw) if shown is None else shown, 1)
+            if seen is None
+            else ParseProblem(kind, seen.example, seen.count + 1)
+        )
+
+    def count(self, kind: ProblemKind) -> int:
+        """How many values of a kind were unusable."""
+        seen = self._seen.get(kind)
+        return 0 if seen is None else seen.count
+
+    def result(self) -> tuple[ParseProblem, ...]:
+        """Return one problem per kind, in the order they first occurred."""
+        return tuple(self._seen.values())
+
+
+def merge_problems(
+    groups: Iterable[tuple[ParseProblem, ...]],
+) -> tuple[ParseProblem, ...]:
+    """Add up problems of several answers per kind; the first example stays."""
+    merged: dict[ProblemKind, ParseProblem] = {}
+    for group in groups:
+        for problem in group:
+            seen = merged.get(problem.kind)
+            merged[problem.kind] = (
+                problem
+                if seen is None
+                else ParseProblem(seen.kind, seen.example, seen.count + problem.count)
+            )
+    return tuple(merged.values())
+
+
+def _choice[E: StrEnum](
+    kind: type[E], raw: object, problem: ProblemKind, problems: _Problems
+) -> E:
+    """Read an enumerated field; an unknown value is reported and UNKNOWN."""
+    member = _member(kind, raw)
+    if member is not None:
+        return member
+    if raw is not None:
+        problems.add(problem, raw)
+    return kind("unknown")
+
+
+def _glucose(raw: object, unit: GlucoseUnit, problems: _Problems) -> int | None:
+    """Return the reading in whole mg/dL within the sensor's range, or None.
 
     Values are documented as mg/dL; whether mmol/L accounts ever get mmol/L
     numbers is unconfirmed, but a number below 35 on an mmol/L account can
     only be mmol/L. A fractional number of 35 or more is not converted: as
     mmol/L it would be far above the sensor's range, so it is mg/dL.
-    A value that is not positive cannot be a glucose reading and becomes None.
+    Whatever lies outside 40..400 after rounding cannot be a sensor reading
+    (Dexcom reports those through status low/high) and is reported.
     """
+    if raw is None:
+        return None
     value = _number(raw)
-    if value is None or value <= 0:
+    if value is not None and value > 0:
+        if unit is GlucoseUnit.MMOL_L and value < _MMOL_L_CEILING:
+            value *= MG_DL_PER_MMOL_L
+        mg_dl = _round(value)
+        if GLUCOSE_MIN_MG_DL <= mg_dl <= GLUCOSE_MAX_MG_DL:
+            return mg_dl
+    problems.add("value", raw)
+    return None
+
+
+def _trend_rate(raw: object, rate_unit: object, problems: _Problems) -> float | None:
+    """Return the trend rate in mg/dL/min, or None unless finite and plausible."""
+    factor = 1.0
+    if rate_unit is not None:
+        known = (
+            _RATE_FACTORS.get(rate_unit.strip().lower())
+            if isinstance(rate_unit, str)
+            else None
+        )
+        if known is None:
+            problems.add("unit", rate_unit)
+        else:
+            factor = known
+    if raw is None:
         return None
-    if unit is GlucoseUnit.MMOL_L and value < _MMOL_L_CEILING:
-        value *= MG_DL_PER_MMOL_L
-    return _round(value)
-
-
-def _trend_rate(raw: object, rate_unit: object) -> float | None:
-    """Return the trend rate in mg/dL/min."""
     rate = _number(raw)
-    if rate is None:
-        return None
-    if isinstance(rate_unit, str) and rate_unit.strip().lower() == "mmol/l/min":
-        return round(rate * MG_DL_PER_MMOL_L, 2)
-    return rate
+    if rate is not None:
+        if factor != 1.0:
+            rate = round(rate * factor, 2)
+        if math.isfinite(rate) and abs(rate) <= MAX_TREND_RATE:
+            return rate
+    problems.add("trend_rate", raw)
+    return None
 
 
 def _envelope(payload: object) -> tuple[dict[str, Any], list[Any]]:
@@ -178,23 +297,40 @@ def _envelope(payload: object) -> tuple[dict[str, Any], list[Any]]:
     return payload, records
 
 
-def _reading(record: object) -> GlucoseReading | None:
-    """Build one reading, or None when it has no usable id or time."""
+def _reading(
+    record: object,
+    problems: _Problems,
+    earliest: datetime | None,
+    latest: datetime | None,
+) -> GlucoseReading | None:
+    """Build one reading, or None when it cannot be placed in the window."""
     if not isinstance(record, dict):
+        problems.add("no_id_or_time", record, _type_only(record))
         return None
+    raw_time = record.get("systemTime")
+    # A dropped record is shown by its time alone; a container could hold ids.
+    shown = _type_only(raw_time) if isinstance(raw_time, dict | list) else None
     record_id = _text(record.get("recordId"))
-    system_time = _optional_time(record.get("systemTime"))
+    system_time = _optional_time(raw_time)
     if record_id is None or system_time is None:
+        problems.add("no_id_or_time", raw_time, shown)
         return None
-    unit = _enum(GlucoseUnit, record.get("unit"), GlucoseUnit.UNKNOWN)
+    if (earliest is not None and system_time < earliest) or (
+        latest is not None and system_time > latest
+    ):
+        problems.add("outside_window", raw_time, shown)
+        return None
+    unit = _choice(GlucoseUnit, record.get("unit"), "unit", problems)
     return GlucoseReading(
         record_id=record_id,
         system_time=system_time,
         display_time=_optional_display_time(record.get("displayTime")),
-        value=_glucose(record.get("value"), unit),
-        status=_enum(GlucoseStatus, record.get("status"), GlucoseStatus.UNKNOWN),
-        trend=_enum(Trend, record.get("trend"), Trend.UNKNOWN),
-        trend_rate=_trend_rate(record.get("trendRate"), record.get("rateUnit")),
+        value=_glucose(record.get("value"), unit, problems),
+        status=_choice(GlucoseStatus, record.get("status"), "status", problems),
+        trend=_choice(Trend, record.get("trend"), "trend", problems),
+        trend_rate=_trend_rate(
+            record.get("trendRate"), record.get("rateUnit"), problems
+        ),
         unit=unit,
         transmitter_id=_text(record.get("transmitterId")),
         transmitter_generation=_text(record.get("transmitterGeneration")),
@@ -213,18 +349,29 @@ def merge_readings(
     )
 
 
-def parse_egvs(payload: object) -> EgvBatch:
-    """Parse an egvs answer; unusable records are counted in `skipped`."""
+def parse_egvs(
+    payload: object,
+    *,
+    earliest: datetime | None = None,
+    latest: datetime | None = None,
+) -> EgvBatch:
+    """Parse an egvs answer, keeping readings from earliest to latest (aware).
+
+    Records without a usable id or time are counted in `skipped`; those and
+    every other unusable value are reported in `problems`.
+    """
     envelope, records = _envelope(payload)
-    readings: list[GlucoseReading] = []
-    for record in records:
-        reading = _reading(record)
-        if reading is not None:
-            readings.append(reading)
+    problems = _Problems()
+    readings = [
+        reading
+        for record in records
+        if (reading := _reading(record, problems, earliest, latest)) is not None
+    ]
     return EgvBatch(
         user_id=_text(envelope.get("userId")),
         readings=merge_readings(readings),
-        skipped=len(records) - len(readings),
+        skipped=problems.count("no_id_or_time"),
+        problems=problems.result(),
     )
 
 
