@@ -283,8 +283,10 @@ async def test_skipped_records_logged_once(
     assert len(data_of(entry).readings) == 12
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert warnings == [
-        "Dexcom: Dexcom sent 2 reading(s) without a usable record id or time"
-        " (for example '2026-11-23T16:30:00'); they are ignored (logged once)"
+        (
+            "Dexcom: Dexcom sent 2 reading(s) without a usable record id or time"
+            " (for example '2026-11-23T16:30:00'); they are ignored (logged once)"
+        )
     ]
 
 
@@ -308,12 +310,18 @@ async def test_unusable_values_logged_once_per_kind(
         await async_advance(hass, freezer, POLL)
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert sorted(warnings) == [
-        "Dexcom: Dexcom sent 1 reading(s) with an unknown status (for example"
-        " 'sideways'); it is taken as unknown (logged once)",
-        "Dexcom: Dexcom sent 1 reading(s) with an unknown trend (for example"
-        " 'tripleUpX'); the trend shows as unknown (logged once)",
-        "Dexcom: Dexcom sent 1 reading(s) with an unusable glucose value (for"
-        " example 'abc'); the value is not shown (logged once)",
+        (
+            "Dexcom: Dexcom sent 1 reading(s) with an unknown status (for example"
+            " 'sideways'); it is taken as unknown (logged once)"
+        ),
+        (
+            "Dexcom: Dexcom sent 1 reading(s) with an unknown trend (for example"
+            " 'tripleUpX'); the trend shows as unknown (logged once)"
+        ),
+        (
+            "Dexcom: Dexcom sent 1 reading(s) with an unusable glucose value (for"
+            " example 'abc'); the value is not shown (logged once)"
+        ),
     ]
     # Such readings say nothing about glucose: the last real one stays.
     assert hass.states.get(VALUE_ENTITY).state == "132"

@@ -170,7 +170,7 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
 
 
 def assert_api_problem(hass: HomeAssistant, kind: str | None = None) -> None:
-    """The API status shows trouble; the reading time still shows the last reading."""
+    """Check the API status shows trouble while the reading time stays."""
     status = hass.states.get("binary_sensor.dexcom_api_status")
     assert status is not None
     assert status.state == "on"
