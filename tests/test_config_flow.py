@@ -8,9 +8,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.dexcom_oauth.application_credentials import (
-    async_get_description_placeholders,
-)
 from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
@@ -454,10 +451,3 @@ async def test_reconfigure_new_region_account_taken(
     assert config_entry.unique_id == USER_ID
     assert config_entry.data["region"] == "us"
 
-
-async def test_credentials_dialog_placeholders(hass: HomeAssistant) -> None:
-    """The credentials dialog says where to register and which redirect URI."""
-    placeholders = await async_get_description_placeholders(hass)
-    assert placeholders["developer_portal_url"] == "https://developer.dexcom.com/"
-    assert placeholders["redirect_uri"] == "https://my.home-assistant.io/redirect/oauth"
-    assert placeholders["local_redirect_uri"].endswith("/auth/external/callback")
