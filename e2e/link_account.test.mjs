@@ -114,7 +114,12 @@ describe('linking a Dexcom simulator account through the UI', { timeout: 15 * 60
     assert.equal(redirect, `${HA_URL}/auth/external/callback`);
     await popup.locator(`#user-${SANDBOX_USER}`).click();
 
-    // Home Assistant's callback page closes the window and the flow finishes.
+    // Home Assistant's callback page closes the window; the flow asks whose
+    // account it is, prefilled with "Dexcom" (entities sensor.dexcom_…).
+    const name = page.getByRole('textbox', { name: /Name/ });
+    await name.waitFor({ timeout: 60_000 });
+    assert.equal(await name.inputValue(), 'Dexcom');
+    await page.getByRole('button', { name: 'Submit' }).click();
     await page.getByText('Linked successfully.').waitFor({ timeout: 60_000 });
     await shoot(page, 'config_flow_linked.png');
     await page.getByRole('button', { name: /finish/i }).click();

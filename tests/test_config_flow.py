@@ -1,6 +1,10 @@
-"""Config flow: region, OAuth dance, account check, duplicates, reauth, reconfigure."""
+"""Config flow: credentials, region, OAuth dance, account check, name, re-linking."""
 
+from collections.abc import Generator, Iterator
 from http import HTTPStatus
+import json
+from pathlib import Path
+import re
 from typing import Any
 
 import pytest
@@ -8,20 +12,28 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.dexcom_oauth.application_credentials import (
-    async_get_description_placeholders,
-)
 from custom_components.dexcom_oauth.const import DOMAIN
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.components import homeassistant as homeassistant_component
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType
-from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.data_entry_flow import FlowManager, FlowResult, FlowResultType
+from homeassistant.exceptions import ImplementationUnavailableError
+from homeassistant.helpers import (
+    config_entry_oauth2_flow,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.setup import async_setup_component
 
 from .common import (
     ACCESS_TOKEN,
     BASE_URL,
     CLIENT_ID,
+    CLIENT_SECRET,
     OTHER_USER_ID,
     REFRESH_TOKEN,
     SANDBOX_URL,
@@ -31,8 +43,90 @@ from .common import (
 )
 
 REDIRECT_URI = "https://example.com/auth/external/callback"
+STRINGS = json.loads(
+    (
+        Path(__file__).parents[1] / "custom_components" / DOMAIN / "strings.json"
+    ).read_text()
+)
+# Shared OAuth2 reasons come with translation_domain "homeassistant".
+HOMEASSISTANT_STRINGS = json.loads(
+    (Path(homeassistant_component.__file__).parent / "strings.json").read_text()
+)
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host")
+
+
+def _texts(result: FlowResult) -> Iterator[tuple[str, ...]]:
+    """Yield the strings.json paths the frontend looks up to show a result."""
+    match result["type"]:
+        case FlowResultType.FORM:
+            step = ("step", result["step_id"])
+            yield (*step, "title")
+            yield (*step, "description")
+            for field in getattr(result["data_schema"], "schema", {}):
+                yield (*step, "data", str(field))
+                yield (*step, "data_description", str(field))
+            for error in (result["errors"] or {}).values():
+                yield ("error", error)
+        case FlowResultType.EXTERNAL_STEP:
+            yield ("step", result["step_id"], "title")
+        case FlowResultType.ABORT:
+            yield ("abort", result["reason"])
+        case FlowResultType.CREATE_ENTRY:
+            yield ("create_entry", result["description"] or "default")
+
+
+def untranslated(result: FlowResult) -> list[str]:
+    """Return what the frontend would find no text for, or no placeholder value."""
+    domain = result.get("translation_domain") or DOMAIN
+    strings = STRINGS if domain == DOMAIN else HOMEASSISTANT_STRINGS
+    placeholders = set(result.get("description_placeholders") or {})
+    problems = []
+    for path in _texts(result):
+        text: Any = strings["config"]
+        for key in path:
+            text = text.get(key) if isinstance(text, dict) else None
+        if not isinstance(text, str):
+            problems.append(f"{domain}: config.{'.'.join(path)} is missing")
+        elif missing := set(re.findall(r"\{(\w+)\}", text)) - placeholders:
+            problems.append(f"config.{'.'.join(path)} lacks values for {missing}")
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def flow_results(monkeypatch: pytest.MonkeyPatch) -> Generator[list[FlowResult]]:
+    """Record every result the flow yields; each must be fully translated.
+
+    Together with full coverage of config_flow.py this checks every step,
+    field, error and abort the flow can produce against strings.json.
+    """
+    results: list[FlowResult] = []
+    handle_step = FlowManager._async_handle_step
+
+    async def record(self: FlowManager, *args: Any) -> Any:
+        result = await handle_step(self, *args)
+        if result["handler"] == DOMAIN:
+            results.append(result)
+        return result
+
+    monkeypatch.setattr(FlowManager, "_async_handle_step", record)
+    yield results
+    assert [problem for result in results for problem in untranslated(result)] == []
+
+
+def questions(results: list[FlowResult]) -> list[str]:
+    """Return the forms shown to the user, in order."""
+    return [r["step_id"] for r in results if r["type"] is FlowResultType.FORM]
+
+
+def suggested(result: FlowResult, field: str) -> Any:
+    """Return the value a form shows prefilled in a field."""
+    for key in result["data_schema"].schema:
+        if key == field:
+            if description := key.description:
+                return description.get("suggested_value")
+            return key.default() if callable(key.default) else None
+    raise AssertionError(f"no field {field} in {result['step_id']}")
 
 
 def token_answer(access_token: str = ACCESS_TOKEN) -> dict[str, Any]:
@@ -52,6 +146,7 @@ async def log_in(
     result: FlowResult,
     base_url: str = BASE_URL,
     query: str = "code=abcd",
+    client_id: str = CLIENT_ID,
 ) -> FlowResult:
     """Follow the external step: check the URL, come back through the callback."""
     assert result["type"] is FlowResultType.EXTERNAL_STEP
@@ -59,7 +154,7 @@ async def log_in(
         hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT_URI}
     )
     assert result["url"] == (
-        f"{base_url}/v2/oauth2/login?response_type=code&client_id={CLIENT_ID}"
+        f"{base_url}/v2/oauth2/login?response_type=code&client_id={client_id}"
         f"&redirect_uri={REDIRECT_URI}&state={state}&scope=offline_access"
     )
     client = await hass_client_no_auth()
@@ -79,6 +174,20 @@ async def start_flow(
     assert result["step_id"] == "region"
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"region": region}
+    )
+
+
+async def name_account(
+    hass: HomeAssistant, result: FlowResult, name: str | None = None
+) -> FlowResult:
+    """Answer the name step, keeping the suggested name unless given one."""
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "name"
+    assert result["errors"] == {}
+    if name is None:
+        name = suggested(result, "name")
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": name}
     )
 
 
@@ -105,6 +214,7 @@ async def test_full_flow(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
+    flow_results: list[FlowResult],
     region: str,
     base_url: str,
 ) -> None:
@@ -113,6 +223,7 @@ async def test_full_flow(
     mock_api(aioclient_mock, [], base_url)
     result = await start_flow(hass, region)
     result = await log_in(hass, hass_client_no_auth, result, base_url)
+    result = await name_account(hass, result)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Dexcom"
@@ -121,22 +232,25 @@ async def test_full_flow(
     assert data["region"] == region
     assert data["auth_implementation"] == DOMAIN
     assert data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert "name" not in data
     token_call, check_call = aioclient_mock.mock_calls[:2]
     assert str(token_call[1]) == f"{base_url}/v2/oauth2/token"
     assert token_call[2]["grant_type"] == "authorization_code"
     assert token_call[2]["redirect_uri"] == REDIRECT_URI
     assert str(check_call[1]) == f"{base_url}/v3/users/self/dataRange"
     assert check_call[3]["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert questions(flow_results) == ["region", "name"]
 
 
 @pytest.mark.usefixtures("setup_credentials")
 async def test_region_form_hides_custom_server(hass: HomeAssistant) -> None:
-    """Ordinary users see the four Dexcom servers only."""
+    """Ordinary users see the four Dexcom servers only, United States first."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
     options = result["data_schema"].schema["region"].config["options"]
     assert options == ["us", "outside_us", "japan", "sandbox"]
+    assert suggested(result, "region") == "us"
 
 
 @pytest.mark.usefixtures("setup_credentials")
@@ -158,6 +272,7 @@ async def test_custom_server_when_enabled(
         result["flow_id"], {"region": "custom"}
     )
     assert result["step_id"] == "custom_server"
+    assert suggested(result, "base_url") is None
     for bad in (
         "ftp://127.0.0.1",
         "not a url",
@@ -170,6 +285,8 @@ async def test_custom_server_when_enabled(
         )
         assert result["type"] is FlowResultType.FORM
         assert result["errors"] == {"base_url": "invalid_url"}
+        # What was typed stays in the field, to be corrected.
+        assert suggested(result, "base_url") == bad
 
     mock_token(aioclient_mock, server)
     mock_api(aioclient_mock, [], server)
@@ -177,16 +294,208 @@ async def test_custom_server_when_enabled(
         result["flow_id"], {"base_url": f" {server}/ "}
     )
     result = await log_in(hass, hass_client_no_auth, result, server)
+    result = await name_account(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["region"] == "custom"
     assert result["data"]["base_url"] == server
 
 
-async def test_no_credentials(hass: HomeAssistant) -> None:
-    """Without application credentials the flow explains what is missing."""
-    result = await start_flow(hass)
+@pytest.mark.parametrize(
+    ("development", "answers", "base_url", "asked"),
+    [
+        (False, [{"region": "sandbox"}], SANDBOX_URL, ["region", "name"]),
+        (
+            True,
+            [{"region": "custom"}, {"base_url": "http://127.0.0.1:8765"}],
+            "http://127.0.0.1:8765",
+            ["region", "custom_server", "name"],
+        ),
+    ],
+)
+async def test_no_question_asked_twice_without_credentials(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    flow_results: list[FlowResult],
+    development: bool,
+    answers: list[dict[str, str]],
+    base_url: str,
+    asked: list[str],
+) -> None:
+    """Without app credentials the flow asks for them before anything else.
+
+    The frontend answers missing_credentials with the credentials dialog and,
+    once they are saved, starts a new flow that knows nothing of the first
+    one. So the first flow must end before asking a question: every answer
+    is then given once, in the flow that uses it.
+    """
+    assert await async_setup_component(
+        hass, DOMAIN, {DOMAIN: {"development_servers": development}}
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "missing_credentials"
+    assert questions(flow_results) == []
+
+    # The credentials dialog saves them.
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET)
+    )
+
+    mock_token(aioclient_mock, base_url)
+    mock_api(aioclient_mock, [], base_url)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    for answer in answers:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], answer
+        )
+    result = await log_in(hass, hass_client_no_auth, result, base_url)
+    result = await name_account(hass, result, "Alex")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert questions(flow_results) == asked
+
+
+async def test_implementations_unavailable(hass: HomeAssistant) -> None:
+    """No credentials and a failing provider (such as the cloud) abort at once."""
+    assert await async_setup_component(hass, "application_credentials", {})
+
+    async def unavailable(
+        hass: HomeAssistant, domain: str
+    ) -> list[config_entry_oauth2_flow.AbstractOAuth2Implementation]:
+        raise ImplementationUnavailableError("account link server unreachable")
+
+    config_entry_oauth2_flow.async_add_implementation_provider(
+        hass, "cloud", unavailable
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_implementation_unavailable"
+
+
+@pytest.mark.usefixtures("setup_credentials")
+async def test_pick_between_apps(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """With several apps the user picks one, after the server."""
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential("eu-client-id", "eu-secret", "EU app"), "eu"
+    )
+    base_url = "https://api.dexcom.eu"
+    mock_token(aioclient_mock, base_url)
+    mock_api(aioclient_mock, [], base_url)
+    result = await start_flow(hass, "outside_us")
+    assert result["step_id"] == "pick_implementation"
+    assert result["data_schema"].schema["implementation"].container == {
+        DOMAIN: "Import from configuration.yaml",
+        "eu": "EU app",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"implementation": "eu"}
+    )
+    result = await log_in(
+        hass, hass_client_no_auth, result, base_url, client_id="eu-client-id"
+    )
+    result = await name_account(hass, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["auth_implementation"] == "eu"
+
+
+@pytest.mark.usefixtures("setup_credentials")
+@pytest.mark.parametrize(
+    ("titles", "expected"),
+    [
+        ([], "Dexcom"),
+        (["Dexcom"], "Dexcom 2"),
+        (["Dexcom", "dexcom 2"], "Dexcom 3"),
+        (["Alex"], "Dexcom"),
+    ],
+)
+async def test_name_suggestion(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    titles: list[str],
+    expected: str,
+) -> None:
+    """The first account is "Dexcom" (sensor.dexcom_…), later ones a free name."""
+    for number, title in enumerate(titles):
+        MockConfigEntry(domain=DOMAIN, title=title, unique_id=str(number)).add_to_hass(
+            hass
+        )
+    mock_token(aioclient_mock)
+    mock_api(aioclient_mock, [])
+    result = await start_flow(hass)
+    result = await log_in(hass, hass_client_no_auth, result)
+    assert suggested(result, "name") == expected
+    result = await name_account(hass, result)
+    assert result["title"] == expected
+
+
+@pytest.mark.usefixtures("setup_credentials")
+async def test_name_refused(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    readings: list[dict[str, Any]],
+) -> None:
+    """Empty names and names of other accounts are refused; what was typed stays."""
+    MockConfigEntry(domain=DOMAIN, title="Sam", unique_id=OTHER_USER_ID).add_to_hass(
+        hass
+    )
+    mock_token(aioclient_mock)
+    mock_api(aioclient_mock, readings)
+    result = await start_flow(hass)
+    result = await log_in(hass, hass_client_no_auth, result)
+    for name, error in [
+        ("", "name_empty"),
+        ("   ", "name_empty"),
+        ("Sam", "name_in_use"),
+        ("sam!", "name_in_use"),
+        (" SAM ", "name_in_use"),
+    ]:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"name": name}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"name": error}, name
+        assert suggested(result, "name") == name
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": " Alex "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Alex"
+    await hass.async_block_till_done()
+
+    # The device is named after the account; the entity IDs start with it.
+    entry = result["result"]
+    device = device_of(hass, entry)
+    assert device.name == "Alex"
+    entity_registry = er.async_get(hass)
+    assert {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    } >= {"sensor.alex_glucose_value", "sensor.alex_reading_time"}
+    state = hass.states.get("sensor.alex_glucose_value")
+    assert state is not None
+    assert state.attributes["friendly_name"] == "Alex Glucose value"
+
+
+async def test_no_credentials(hass: HomeAssistant) -> None:
+    """Without application credentials the frontend is told to ask for them."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "missing_credentials"
+    assert result["translation_domain"] == "homeassistant"
 
 
 @pytest.mark.usefixtures("setup_credentials")
@@ -260,15 +569,19 @@ async def test_same_account_twice(
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
     config_entry: MockConfigEntry,
+    flow_results: list[FlowResult],
 ) -> None:
-    """Linking an account a second time aborts."""
+    """Linking an account a second time aborts, naming the entry, before the name."""
     config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, title="Alex")
     mock_token(aioclient_mock)
     mock_api(aioclient_mock, [])
     result = await start_flow(hass)
     result = await log_in(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+    assert result["description_placeholders"] == {"name": "Alex"}
+    assert questions(flow_results) == ["region"]
 
 
 @pytest.mark.usefixtures("setup_credentials")
@@ -278,7 +591,7 @@ async def test_two_accounts(
     aioclient_mock: AiohttpClientMocker,
     config_entry: MockConfigEntry,
 ) -> None:
-    """A second, different account gets its own entry."""
+    """A second, different account gets its own, differently named entry."""
     config_entry.add_to_hass(hass)
     mock_token(aioclient_mock)
     aioclient_mock.get(
@@ -286,17 +599,18 @@ async def test_two_accounts(
     )
     result = await start_flow(hass)
     result = await log_in(hass, hass_client_no_auth, result)
+    result = await name_account(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert {e.unique_id for e in hass.config_entries.async_entries(DOMAIN)} == {
-        USER_ID,
-        OTHER_USER_ID,
-    }
+    assert {
+        (e.unique_id, e.title) for e in hass.config_entries.async_entries(DOMAIN)
+    } == {(USER_ID, "Dexcom"), (OTHER_USER_ID, "Dexcom 2")}
 
 
 async def start_reauth(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResult:
-    """Start reauth and confirm it."""
+    """Start reauth, check it names the account, and confirm it."""
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"] == {"name": entry.title}
     return await hass.config_entries.flow.async_configure(result["flow_id"], {})
 
 
@@ -306,21 +620,26 @@ async def test_reauth(
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
     config_entry: MockConfigEntry,
+    flow_results: list[FlowResult],
 ) -> None:
     """Re-linking the same account stores the new tokens and keeps the entry."""
     config_entry.add_to_hass(hass)
     mock_token(aioclient_mock, SANDBOX_URL, json=token_answer("new-access"))
     mock_api(aioclient_mock, [], SANDBOX_URL)
     hass.config_entries.async_update_entry(
-        config_entry, data={**config_entry.data, "region": "sandbox"}
+        config_entry, title="Alex", data={**config_entry.data, "region": "sandbox"}
     )
     result = await start_reauth(hass, config_entry)
     result = await log_in(hass, hass_client_no_auth, result, SANDBOX_URL)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
+    # Our own text, not Home Assistant's generic one.
+    assert "translation_domain" not in result
     assert config_entry.data["token"]["access_token"] == "new-access"
     assert config_entry.data["region"] == "sandbox"
     assert config_entry.unique_id == USER_ID
+    assert config_entry.title == "Alex"
+    assert questions(flow_results) == ["reauth_confirm"]
 
 
 @pytest.mark.usefixtures("setup_credentials")
@@ -330,8 +649,9 @@ async def test_reauth_wrong_account(
     aioclient_mock: AiohttpClientMocker,
     config_entry: MockConfigEntry,
 ) -> None:
-    """Logging in as someone else during reauth changes nothing."""
+    """Logging in as someone else during reauth changes nothing and says whom."""
     config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, title="Alex")
     old_token = config_entry.data["token"]
     mock_token(aioclient_mock, json=token_answer("other-access"))
     aioclient_mock.get(
@@ -341,16 +661,17 @@ async def test_reauth_wrong_account(
     result = await log_in(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
+    assert result["description_placeholders"] == {"name": "Alex"}
     assert config_entry.data["token"] == old_token
 
 
 async def start_reconfigure(
     hass: HomeAssistant, entry: MockConfigEntry, region: str
 ) -> FlowResult:
-    """Start reconfigure and pick a region."""
+    """Start reconfigure, check the stored region is prefilled, and pick one."""
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "region"
-    assert result["data_schema"]({})["region"] == entry.data["region"]
+    assert suggested(result, "region") == entry.data["region"]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"region": region}
     )
@@ -362,16 +683,24 @@ async def test_reconfigure_same_app(
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
     config_entry: MockConfigEntry,
+    flow_results: list[FlowResult],
 ) -> None:
-    """Re-linking with the same app and server updates the tokens."""
+    """Re-linking with the same app and server updates the tokens, keeps the name."""
     config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, title="Alex")
     mock_token(aioclient_mock, json=token_answer("new-access"))
     mock_api(aioclient_mock, [])
     result = await start_reconfigure(hass, config_entry, "us")
     result = await log_in(hass, hass_client_no_auth, result)
+    assert suggested(result, "name") == "Alex"
+    result = await name_account(hass, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
+    # Our own text, not Home Assistant's generic one.
+    assert "translation_domain" not in result
     assert config_entry.data["token"]["access_token"] == "new-access"
+    assert config_entry.title == "Alex"
+    assert questions(flow_results) == ["region", "name"]
 
 
 @pytest.mark.usefixtures("setup_credentials")
@@ -381,7 +710,7 @@ async def test_reconfigure_same_app_wrong_account(
     aioclient_mock: AiohttpClientMocker,
     config_entry: MockConfigEntry,
 ) -> None:
-    """With the same app, another userId is another person."""
+    """With the same app, another userId is another person: named, refused."""
     config_entry.add_to_hass(hass)
     mock_token(aioclient_mock)
     aioclient_mock.get(
@@ -391,6 +720,7 @@ async def test_reconfigure_same_app_wrong_account(
     result = await log_in(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
+    assert result["description_placeholders"] == {"name": "Dexcom"}
     assert config_entry.unique_id == USER_ID
 
 
@@ -409,6 +739,7 @@ async def test_reconfigure_new_region(
     )
     result = await start_reconfigure(hass, config_entry, "sandbox")
     result = await log_in(hass, hass_client_no_auth, result, SANDBOX_URL)
+    result = await name_account(hass, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert config_entry.unique_id == OTHER_USER_ID
@@ -428,6 +759,7 @@ async def test_reconfigure_new_region_same_id(
     mock_api(aioclient_mock, [], SANDBOX_URL)
     result = await start_reconfigure(hass, config_entry, "sandbox")
     result = await log_in(hass, hass_client_no_auth, result, SANDBOX_URL)
+    result = await name_account(hass, result)
     assert result["reason"] == "reconfigure_successful"
     assert config_entry.unique_id == USER_ID
     assert config_entry.data["region"] == "sandbox"
@@ -440,9 +772,11 @@ async def test_reconfigure_new_region_account_taken(
     aioclient_mock: AiohttpClientMocker,
     config_entry: MockConfigEntry,
 ) -> None:
-    """A new userId that another entry already has is refused."""
+    """A new userId that another entry already has is refused, naming that entry."""
     config_entry.add_to_hass(hass)
-    MockConfigEntry(domain=DOMAIN, unique_id=OTHER_USER_ID, data={}).add_to_hass(hass)
+    MockConfigEntry(
+        domain=DOMAIN, title="Sam", unique_id=OTHER_USER_ID, data={}
+    ).add_to_hass(hass)
     mock_token(aioclient_mock, SANDBOX_URL)
     aioclient_mock.get(
         f"{SANDBOX_URL}/v3/users/self/dataRange", json=data_range_payload(OTHER_USER_ID)
@@ -451,13 +785,159 @@ async def test_reconfigure_new_region_account_taken(
     result = await log_in(hass, hass_client_no_auth, result, SANDBOX_URL)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+    assert result["description_placeholders"] == {"name": "Sam"}
     assert config_entry.unique_id == USER_ID
     assert config_entry.data["region"] == "us"
 
 
-async def test_credentials_dialog_placeholders(hass: HomeAssistant) -> None:
-    """The credentials dialog says where to register and which redirect URI."""
-    placeholders = await async_get_description_placeholders(hass)
-    assert placeholders["developer_portal_url"] == "https://developer.dexcom.com/"
-    assert placeholders["redirect_uri"] == "https://my.home-assistant.io/redirect/oauth"
-    assert placeholders["local_redirect_uri"].endswith("/auth/external/callback")
+@pytest.mark.usefixtures("setup_credentials")
+async def test_reconfigure_prefills_custom_server_and_app(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Every answer stored on the entry is offered again when reconfiguring."""
+    server = "http://127.0.0.1:8765"
+    assert await async_setup_component(
+        hass, DOMAIN, {DOMAIN: {"development_servers": True}}
+    )
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential("dev-client-id", "dev-secret", "Simulator"),
+        "sim",
+    )
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        data={
+            **config_entry.data,
+            "region": "custom",
+            "base_url": server,
+            "auth_implementation": "sim",
+        },
+    )
+    mock_token(aioclient_mock, server)
+    mock_api(aioclient_mock, [], server)
+    result = await start_reconfigure(hass, config_entry, "custom")
+    assert result["step_id"] == "custom_server"
+    assert suggested(result, "base_url") == server
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"base_url": server}
+    )
+    assert result["step_id"] == "pick_implementation"
+    assert suggested(result, "implementation") == "sim"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"implementation": "sim"}
+    )
+    result = await log_in(
+        hass, hass_client_no_auth, result, server, client_id="dev-client-id"
+    )
+    result = await name_account(hass, result)
+    assert result["reason"] == "reconfigure_successful"
+    assert config_entry.data["base_url"] == server
+
+
+@pytest.mark.usefixtures("setup_credentials")
+async def test_reconfigure_name_in_use(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Its own name is free for the entry, other entries' names are not."""
+    config_entry.add_to_hass(hass)
+    MockConfigEntry(domain=DOMAIN, title="Sam", unique_id=OTHER_USER_ID).add_to_hass(
+        hass
+    )
+    mock_token(aioclient_mock)
+    mock_api(aioclient_mock, [])
+    result = await start_reconfigure(hass, config_entry, "us")
+    result = await log_in(hass, hass_client_no_auth, result)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": "sam"}
+    )
+    assert result["errors"] == {"name": "name_in_use"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": "DEXCOM"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert config_entry.title == "DEXCOM"
+
+
+def device_of(hass: HomeAssistant, entry: ConfigEntry) -> dr.DeviceEntry:
+    """Return the device of the entry's account."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, USER_ID), entry.entry_id
+    )
+    assert device is not None
+    return device
+
+
+def entity_ids(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, str]:
+    """Return the entry's entity IDs by unique ID."""
+    return {
+        e.unique_id: e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    }
+
+
+async def test_existing_entry_renamed_by_reconfigure(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    setup_integration: MockConfigEntry,
+) -> None:
+    """An entry linked as "Dexcom" keeps its entity IDs (and history) when named.
+
+    Only the names change: the device's and so the entities' friendly names.
+    """
+    entry = setup_integration
+    before = entity_ids(hass, entry)
+    assert before[f"{USER_ID}_glucose_value"] == "sensor.dexcom_glucose_value"
+
+    mock_token(aioclient_mock)
+    result = await start_reconfigure(hass, entry, "us")
+    result = await log_in(hass, hass_client_no_auth, result)
+    result = await name_account(hass, result, "Alex")
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+    assert entry.title == "Alex"
+    assert entity_ids(hass, entry) == before
+    device = device_of(hass, entry)
+    assert device.name == "Alex"
+    state = hass.states.get("sensor.dexcom_glucose_value")
+    assert state is not None
+    assert state.attributes["friendly_name"] == "Alex Glucose value"
+
+
+@pytest.mark.parametrize(
+    ("device_name_by_user", "shown"), [(None, "Sam"), ("Grandma", "Grandma")]
+)
+async def test_renamed_entry_names_device_after_reload(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    device_name_by_user: str | None,
+    shown: str,
+) -> None:
+    """Renaming the entry renames the device at the next reload, unless the user did."""
+    entry = setup_integration
+    before = entity_ids(hass, entry)
+    device_registry = dr.async_get(hass)
+    device = device_of(hass, entry)
+    device_registry.async_update_device(device.id, name_by_user=device_name_by_user)
+
+    hass.config_entries.async_update_entry(entry, title="Sam")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    device = device_registry.async_get(device.id)
+    assert device is not None
+    assert device.name == "Sam"
+    assert device.name_by_user == device_name_by_user
+    assert entity_ids(hass, entry) == before
+    state = hass.states.get("sensor.dexcom_glucose_value")
+    assert state is not None
+    assert state.attributes["friendly_name"] == f"{shown} Glucose value"

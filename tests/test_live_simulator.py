@@ -260,6 +260,10 @@ async def test_link_through_config_flow(
     response = await client.get(f"{callback.path}?{callback.query_string}")
     assert response.status == 200
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["step_id"] == "name"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": "Dexcom"}
+    )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]

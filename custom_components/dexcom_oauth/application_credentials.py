@@ -1,11 +1,15 @@
 """Application credentials platform: Dexcom developer app client id and secret."""
 
+from aiohttp import hdrs
+
 from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import http
 from homeassistant.helpers.config_entry_oauth2_flow import (
     AUTH_CALLBACK_PATH,
     MY_AUTH_CALLBACK_PATH,
 )
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 
 from .auth import DexcomImplementation
 from .const import DEVELOPER_PORTAL_URL, DOCUMENTATION_URL
@@ -23,6 +27,26 @@ async def async_get_description_placeholders(hass: HomeAssistant) -> dict[str, s
     return {
         "developer_portal_url": DEVELOPER_PORTAL_URL,
         "more_info_url": DOCUMENTATION_URL,
-        "redirect_uri": MY_AUTH_CALLBACK_PATH,
-        "local_redirect_uri": f"<your Home Assistant URL>{AUTH_CALLBACK_PATH}",
+        "redirect_uri": _redirect_uri(hass),
     }
+
+
+def _redirect_uri(hass: HomeAssistant) -> str:
+    """Return the redirect URI the OAuth2 flow will send from this browser.
+
+    The flow (config_entry_oauth2_flow.async_get_redirect_uri) sends My Home
+    Assistant's address when `my` is loaded, and otherwise the address the
+    browser shows, from the frontend's HA-Frontend-Base header. The dialog
+    asks over the websocket, whose handshake carries that same address as its
+    Origin. Without one the instance's own URL is the best guess, and
+    without that only the path can be told.
+    """
+    if "my" in hass.config.components:
+        return MY_AUTH_CALLBACK_PATH
+    request = http.current_request.get()
+    if request is not None and (origin := request.headers.get(hdrs.ORIGIN)):
+        return f"{origin}{AUTH_CALLBACK_PATH}"
+    try:
+        return f"{get_url(hass)}{AUTH_CALLBACK_PATH}"
+    except NoURLAvailableError:
+        return AUTH_CALLBACK_PATH

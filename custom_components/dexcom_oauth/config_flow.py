@@ -1,6 +1,8 @@
-"""Config flow: pick a Dexcom region, log in at Dexcom, check the account."""
+"""Config flow: app credentials, Dexcom server, login, account check, name."""
 
 from collections.abc import Mapping
+from contextlib import suppress
+from itertools import chain, count
 import logging
 from typing import Any, cast, override
 
@@ -13,7 +15,9 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlowResult,
 )
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_NAME, CONF_TOKEN
+from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.exceptions import ImplementationUnavailableError
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -24,6 +28,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import slugify
 
 from .auth import DexcomImplementation, base_url_for
 from .client import DexcomAuthError, DexcomClient, DexcomError, TokenProvider
@@ -32,7 +37,18 @@ from .development import development_servers_allowed
 
 _LOGGER = logging.getLogger(__name__)
 
-ENTRY_TITLE = "Dexcom"
+# The first account's suggested name: its entities read sensor.dexcom_….
+DEFAULT_NAME = "Dexcom"
+CONF_IMPLEMENTATION = "implementation"
+
+CUSTOM_SERVER_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_BASE_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        )
+    }
+)
+NAME_SCHEMA = probatio.Schema({probatio.Required(CONF_NAME): TextSelector()})
 
 
 def _region_schema(default: str, development: bool) -> probatio.Schema:
@@ -62,6 +78,16 @@ def _valid_server_url(text: str) -> str | None:
     return str(url).rstrip("/")
 
 
+def _name_key(name: str) -> str:
+    """Compare names as their entity IDs would: "Alex" and "alex!" are one name."""
+    return slugify(name)
+
+
+def _named(entry: ConfigEntry) -> dict[str, str]:
+    """Placeholders that tell the user which linked account a text is about."""
+    return {CONF_NAME: entry.title}
+
+
 class DexcomFlowHandler(
     config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN
 ):
@@ -70,9 +96,10 @@ class DexcomFlowHandler(
     DOMAIN = DOMAIN
 
     def __init__(self) -> None:
-        """Start with no region chosen."""
+        """Start with no region chosen and no account linked."""
         super().__init__()
         self._server: dict[str, str] = {}
+        self._linked: dict[str, Any] = {}
 
     @property
     @override
@@ -84,8 +111,19 @@ class DexcomFlowHandler(
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask which Dexcom server the account and app belong to."""
-        return await self.async_step_region(user_input)
+        """Make sure app credentials exist before asking anything.
+
+        Without credentials Home Assistant's frontend opens the credentials
+        dialog and then starts a new flow, which knows nothing of this one:
+        asking for them first means no answer is lost on the way.
+        """
+        with suppress(ImplementationUnavailableError):
+            if await config_entry_oauth2_flow.async_get_implementations(
+                self.hass, DOMAIN
+            ):
+                return await self.async_step_region()
+        # Aborts the way the frontend expects (missing_credentials).
+        return await self.async_step_pick_implementation()
 
     async def async_step_region(
         self, user_input: dict[str, Any] | None = None
@@ -109,22 +147,37 @@ class DexcomFlowHandler(
     ) -> ConfigFlowResult:
         """Ask for the base URL of a development server, such as the simulator."""
         errors: dict[str, str] = {}
+        suggested: Mapping[str, Any] | None = user_input
         if user_input is not None:
             if url := _valid_server_url(user_input[CONF_BASE_URL]):
                 self._server = {CONF_REGION: Region.CUSTOM, CONF_BASE_URL: url}
                 return await self.async_step_pick_implementation()
             errors[CONF_BASE_URL] = "invalid_url"
+        elif self.source == SOURCE_RECONFIGURE:
+            suggested = self._get_reconfigure_entry().data
         return self.async_show_form(
             step_id="custom_server",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_BASE_URL): TextSelector(
-                        TextSelectorConfig(type=TextSelectorType.URL)
-                    )
-                }
+            data_schema=self.add_suggested_values_to_schema(
+                CUSTOM_SERVER_SCHEMA, suggested
             ),
             errors=errors,
         )
+
+    @override
+    async def async_step_pick_implementation(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the entry's own app first when reconfiguring."""
+        result = await super().async_step_pick_implementation(user_input)
+        if (
+            self.source == SOURCE_RECONFIGURE
+            and (schema := result.get("data_schema")) is not None
+        ):
+            entry = self._get_reconfigure_entry()
+            result["data_schema"] = self.add_suggested_values_to_schema(
+                schema, {CONF_IMPLEMENTATION: entry.data["auth_implementation"]}
+            )
+        return result
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -135,19 +188,21 @@ class DexcomFlowHandler(
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Explain why, then log in again with the same app and region."""
-        if user_input is None:
-            return self.async_show_form(step_id="reauth_confirm")
+        """Say whose login failed, then log in again with the same app and region."""
         entry = self._get_reauth_entry()
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reauth_confirm", description_placeholders=_named(entry)
+            )
         self._server = _server_of(entry)
         return await self.async_step_pick_implementation(
-            {"implementation": entry.data["auth_implementation"]}
+            {CONF_IMPLEMENTATION: entry.data["auth_implementation"]}
         )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Re-link, for example with another region or app."""
+        """Re-link, for example with another region or app, and rename."""
         return await self.async_step_region(user_input)
 
     @override
@@ -169,7 +224,7 @@ class DexcomFlowHandler(
 
     @override
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
-        """Check the account with one API call, then create or update the entry."""
+        """Check the account with one API call, then update it or ask its name."""
         client = DexcomClient(
             async_get_clientsession(self.hass),
             base_url_for(self._server),
@@ -189,19 +244,27 @@ class DexcomFlowHandler(
             return self.async_abort(reason="cannot_connect")
 
         data = {**data, **self._server}
-        await self.async_set_unique_id(data_range.user_id)
+        linked = await self.async_set_unique_id(data_range.user_id)
         if self.source == SOURCE_REAUTH:
-            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            entry = self._get_reauth_entry()
+            self._abort_if_unique_id_mismatch(
+                reason="wrong_account", description_placeholders=_named(entry)
+            )
+            # Our own text: without a reason Home Assistant shows its generic one.
             return self.async_update_reload_and_abort(
-                self._get_reauth_entry(), data=data
+                entry, data=data, reason="reauth_successful"
             )
         if self.source == SOURCE_RECONFIGURE:
-            return self._update_reconfigured_entry(data)
-        self._abort_if_unique_id_configured()
-        return self.async_create_entry(title=ENTRY_TITLE, data=data)
+            self._check_relinked_account(data, linked)
+        elif linked is not None:
+            self._abort_if_unique_id_configured(description_placeholders=_named(linked))
+        self._linked = data
+        return await self.async_step_name()
 
-    def _update_reconfigured_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
-        """Apply a re-link; only another app or server may change the account id.
+    def _check_relinked_account(
+        self, data: Mapping[str, Any], linked: ConfigEntry | None
+    ) -> None:
+        """Abort a re-link to someone else; only a new app or server may change the id.
 
         Dexcom's userId is stable per account *and app*, so with the same app
         and server a different id is a different person, while a new app or
@@ -212,12 +275,66 @@ class DexcomFlowHandler(
             "auth_implementation"
         ] and base_url_for(entry.data) == base_url_for(data)
         if same_app:
-            self._abort_if_unique_id_mismatch(reason="wrong_account")
-        elif self.unique_id != entry.unique_id:
-            self._abort_if_unique_id_configured()
-        return self.async_update_reload_and_abort(
-            entry, unique_id=self.unique_id, data=data
+            self._abort_if_unique_id_mismatch(
+                reason="wrong_account", description_placeholders=_named(entry)
+            )
+        elif linked is not None and linked.entry_id != entry.entry_id:
+            raise AbortFlow("already_configured", _named(linked))
+
+    async def async_step_name(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask whose readings these are: Dexcom's API names no one.
+
+        The name is the entry's title, so the device and, for a new account,
+        the entity IDs carry it; no two accounts may share one.
+        """
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = user_input[CONF_NAME].strip()
+            if not name:
+                errors[CONF_NAME] = "name_empty"
+            elif _name_key(name) in self._names_in_use():
+                errors[CONF_NAME] = "name_in_use"
+            else:
+                return self._finish(name)
+        else:
+            user_input = {CONF_NAME: self._suggested_name()}
+        return self.async_show_form(
+            step_id="name",
+            data_schema=self.add_suggested_values_to_schema(NAME_SCHEMA, user_input),
+            errors=errors,
         )
+
+    def _finish(self, name: str) -> ConfigFlowResult:
+        """Create the named entry, or update the reconfigured one."""
+        if self.source != SOURCE_RECONFIGURE:
+            return self.async_create_entry(title=name, data=self._linked)
+        # Our own text: without a reason Home Assistant shows its generic one.
+        return self.async_update_reload_and_abort(
+            self._get_reconfigure_entry(),
+            unique_id=self.unique_id,
+            title=name,
+            data=self._linked,
+            reason="reconfigure_successful",
+        )
+
+    def _names_in_use(self) -> set[str]:
+        """Return the name keys of the other linked accounts."""
+        own = self.context.get("entry_id")
+        return {
+            _name_key(entry.title)
+            for entry in self._async_current_entries(include_ignore=False)
+            if entry.entry_id != own
+        }
+
+    def _suggested_name(self) -> str:
+        """Keep the current name, or offer "Dexcom", then "Dexcom 2", …."""
+        if self.source == SOURCE_RECONFIGURE:
+            return self._get_reconfigure_entry().title
+        in_use = self._names_in_use()
+        names = chain([DEFAULT_NAME], (f"{DEFAULT_NAME} {n}" for n in count(2)))
+        return next(name for name in names if _name_key(name) not in in_use)
 
 
 def _server_of(entry: ConfigEntry) -> dict[str, str]:
