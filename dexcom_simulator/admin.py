@@ -1,16 +1,7 @@
 """Admin endpoints (JSON, simulator only): faults, bursts, revocation, clock, stats, stalls.
 
-GET/PUT/DELETE /admin/faults        settings (PUT merges keys of FaultSettings)
-POST /admin/faults/burst            {"count": N, "status": 429, "retry_after": 60}
-GET  /admin/users                   sandbox users with their userId
-POST /admin/users/{user}/revoke     {"user": ..., "revoked_tokens": n}
-POST /admin/users/{user}/tokens     a token response, skipping the login page
-GET  /admin/clock                   {"now": "...Z", "mode": "simulated" | "real"}
-POST /admin/clock/advance           {"seconds": 3600}  (409 with the wall clock)
-POST /admin/clock/set               {"now": "2026-11-23T18:00:00Z"}
-GET/DELETE /admin/stats             counts per endpoint and status, response bytes
-GET/POST/DELETE /admin/stalls       {"start": ISO, "duration": seconds, "user": name | null}
-
+GET / and GET /admin list them, each with what it does, an example body and
+a curl line (admin_index); the list is made from the routes registered here.
 Bad input answers 400 (404 for unknown users) with {"error": "..."}.
 """
 
@@ -20,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .admin_index import EXAMPLE_USER, Endpoint, index_response
 from .config import Stall
 from .profiles import PROFILES, profile_for
 from .timefmt import iso_utc, parse_iso
@@ -29,6 +21,7 @@ if TYPE_CHECKING:
 
 type Handler = Callable[[web.Request], Awaitable[web.Response]]
 type JsonHandler = Callable[[web.Request], Awaitable[Any]]
+type Route = tuple[Endpoint, JsonHandler]
 
 
 class AdminError(Exception):
@@ -102,17 +95,25 @@ def _stall_json(stall: Stall) -> dict[str, Any]:
 
 
 def add_routes(app: web.Application, simulator: Simulator) -> None:
-    """Register the /admin endpoints."""
-    for method, path, handler in (
+    """Register the /admin endpoints and their index at / and /admin."""
+    routes = [
         *_fault_routes(simulator),
         *_user_routes(simulator),
         *_clock_routes(simulator),
         *_stats_and_stall_routes(simulator),
-    ):
-        app.router.add_route(method, path, _json_route(handler))
+    ]
+    for endpoint, handler in routes:
+        app.router.add_route(endpoint.method, endpoint.path, _json_route(handler))
+    endpoints = [endpoint for endpoint, _ in routes]
+
+    async def index(request: web.Request) -> web.Response:
+        return index_response(request, endpoints)
+
+    app.router.add_get("/", index)
+    app.router.add_get("/admin", index)
 
 
-def _fault_routes(simulator: Simulator) -> list[tuple[str, str, JsonHandler]]:
+def _fault_routes(simulator: Simulator) -> list[Route]:
     async def get_faults(_: web.Request) -> dict[str, Any]:
         return simulator.faults.to_json()
 
@@ -134,14 +135,37 @@ def _fault_routes(simulator: Simulator) -> list[tuple[str, str, JsonHandler]]:
         return simulator.faults.to_json()
 
     return [
-        ("GET", "/admin/faults", get_faults),
-        ("PUT", "/admin/faults", put_faults),
-        ("DELETE", "/admin/faults", delete_faults),
-        ("POST", "/admin/faults/burst", post_burst),
+        (Endpoint("GET", "/admin/faults", "Show the fault settings."), get_faults),
+        (
+            Endpoint(
+                "PUT",
+                "/admin/faults",
+                "Change fault settings; keys left out keep their value. Keys: "
+                "error_rates (status: share), latency (s), timeout_rate, "
+                "hang_seconds, malformed_rate, rate_limit_rate, retry_after (s), "
+                "scope (data, token or all); the shares sum to at most 1.",
+                {"error_rates": {"503": 0.1}, "latency": 0.5},
+            ),
+            put_faults,
+        ),
+        (
+            Endpoint("DELETE", "/admin/faults", "Remove every fault and any burst."),
+            delete_faults,
+        ),
+        (
+            Endpoint(
+                "POST",
+                "/admin/faults/burst",
+                "Answer the next count requests in scope with status (4xx or 5xx) "
+                "and Retry-After; status and retry_after are optional.",
+                {"count": 3, "status": 429, "retry_after": 60},
+            ),
+            post_burst,
+        ),
     ]
 
 
-def _user_routes(simulator: Simulator) -> list[tuple[str, str, JsonHandler]]:
+def _user_routes(simulator: Simulator) -> list[Route]:
     async def get_users(_: web.Request) -> list[dict[str, Any]]:
         return [
             {
@@ -164,13 +188,34 @@ def _user_routes(simulator: Simulator) -> list[tuple[str, str, JsonHandler]]:
         return simulator.issue_tokens(name).to_json()
 
     return [
-        ("GET", "/admin/users", get_users),
-        ("POST", "/admin/users/{user}/revoke", revoke),
-        ("POST", "/admin/users/{user}/tokens", issue),
+        (
+            Endpoint(
+                "GET", "/admin/users", "List the sandbox users with their userId."
+            ),
+            get_users,
+        ),
+        (
+            Endpoint(
+                "POST",
+                "/admin/users/{user}/revoke",
+                "Revoke every token of the user, as unlinking the app at Dexcom "
+                "does; answers how many were live.",
+            ),
+            revoke,
+        ),
+        (
+            Endpoint(
+                "POST",
+                "/admin/users/{user}/tokens",
+                "Issue tokens for the user without the login page; answers the "
+                "token response.",
+            ),
+            issue,
+        ),
     ]
 
 
-def _clock_routes(simulator: Simulator) -> list[tuple[str, str, JsonHandler]]:
+def _clock_routes(simulator: Simulator) -> list[Route]:
     def clock_json() -> dict[str, Any]:
         mode = "simulated" if simulator.clock is not None else "real"
         return {"now": iso_utc(simulator.now()), "mode": mode}
@@ -195,13 +240,34 @@ def _clock_routes(simulator: Simulator) -> list[tuple[str, str, JsonHandler]]:
         return clock_json()
 
     return [
-        ("GET", "/admin/clock", get_clock),
-        ("POST", "/admin/clock/advance", advance_clock),
-        ("POST", "/admin/clock/set", set_clock),
+        (
+            Endpoint(
+                "GET", "/admin/clock", "Show the simulator's time and clock mode."
+            ),
+            get_clock,
+        ),
+        (
+            Endpoint(
+                "POST",
+                "/admin/clock/advance",
+                "Move the simulated clock forward (--clock simulated only).",
+                {"seconds": 3600},
+            ),
+            advance_clock,
+        ),
+        (
+            Endpoint(
+                "POST",
+                "/admin/clock/set",
+                "Set the simulated clock (--clock simulated only).",
+                {"now": "2026-11-23T18:00:00Z"},
+            ),
+            set_clock,
+        ),
     ]
 
 
-def _stats_and_stall_routes(simulator: Simulator) -> list[tuple[str, str, JsonHandler]]:
+def _stats_and_stall_routes(simulator: Simulator) -> list[Route]:
     async def get_stats(_: web.Request) -> dict[str, Any]:
         return simulator.stats.snapshot().to_json()
 
@@ -225,9 +291,36 @@ def _stats_and_stall_routes(simulator: Simulator) -> list[tuple[str, str, JsonHa
         return []
 
     return [
-        ("GET", "/admin/stats", get_stats),
-        ("DELETE", "/admin/stats", delete_stats),
-        ("GET", "/admin/stalls", get_stalls),
-        ("POST", "/admin/stalls", post_stall),
-        ("DELETE", "/admin/stalls", delete_stalls),
+        (
+            Endpoint(
+                "GET",
+                "/admin/stats",
+                "Count API requests per endpoint and status, and response bytes.",
+            ),
+            get_stats,
+        ),
+        (Endpoint("DELETE", "/admin/stats", "Reset the counts."), delete_stats),
+        (
+            Endpoint("GET", "/admin/stalls", "List the phone-offline periods."),
+            get_stalls,
+        ),
+        (
+            Endpoint(
+                "POST",
+                "/admin/stalls",
+                "Take the phone offline from start for duration seconds (at most "
+                "2 days): readings of that time upload at its end; user null or "
+                "left out means every user.",
+                {
+                    "start": "2026-11-23T15:00:00Z",
+                    "duration": 3600,
+                    "user": EXAMPLE_USER,
+                },
+            ),
+            post_stall,
+        ),
+        (
+            Endpoint("DELETE", "/admin/stalls", "Remove every stall."),
+            delete_stalls,
+        ),
     ]

@@ -89,11 +89,15 @@ def _size(response: web.StreamResponse) -> int:
 def stats_middleware(
     stats: Stats,
 ) -> Middleware:
-    """Middleware that counts every non-admin response, including injected faults."""
+    """Middleware that counts every API response, including injected faults.
+
+    The admin endpoints and the index at / are not counted: a test that reads
+    the counts sees only what the client under test sent.
+    """
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith("/admin"):
+        if request.path == "/" or request.path.startswith("/admin"):
             return await handler(request)
         endpoint = _endpoint(request)
         try:

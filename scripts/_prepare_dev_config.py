@@ -2,8 +2,9 @@
 
 Everything goes through Home Assistant's own storage, auth and collection
 classes, so the files are exactly what this Home Assistant version writes.
-Run with Home Assistant stopped; users, credentials and settings already there
-are kept, only the HTTP address is always reset.
+Run with Home Assistant stopped; users, credentials, settings and the UI's
+automations, scripts and scenes already there are kept, only the HTTP address
+is always reset.
 """
 
 import argparse
@@ -28,6 +29,11 @@ from homeassistant.components.onboarding import (
     OnboardingStorage,
 )
 from homeassistant.components.onboarding.const import STEPS
+from homeassistant.config import (
+    AUTOMATION_CONFIG_PATH,
+    SCENE_CONFIG_PATH,
+    SCRIPT_CONFIG_PATH,
+)
 from homeassistant.config_entries import ConfigEntries
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -39,6 +45,13 @@ from homeassistant.helpers.storage import Store
 
 DOMAIN = "dexcom_oauth"
 CREDENTIAL_NAME = "Dexcom simulator"
+# The files configuration.yaml includes and the UI editors save to, with the
+# content Home Assistant gives them in a new installation.
+EDITOR_FILES = {
+    AUTOMATION_CONFIG_PATH: "[]",
+    SCRIPT_CONFIG_PATH: "",
+    SCENE_CONFIG_PATH: "",
+}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -74,6 +87,18 @@ async def ensure_user(
     await hass.auth.async_link_user(user, credentials)
     print(f"Created the owner {username!r}")
     return user
+
+
+def ensure_editor_files(config_dir: Path) -> None:
+    """Create the files automation:, script: and scene: include, if missing.
+
+    Without them Home Assistant cannot load configuration.yaml.
+    """
+    for name, content in EDITOR_FILES.items():
+        path = config_dir / name
+        if not path.exists():
+            path.write_text(content, encoding="utf-8")
+            print(f"Created {name}")
 
 
 async def ensure_http(hass: HomeAssistant, host: str, port: int) -> None:
@@ -138,6 +163,7 @@ async def ensure_credential(hass: HomeAssistant, client_id: str, secret: str) ->
 async def prepare(args: argparse.Namespace) -> None:
     """Bring config/ to the state scripts/develop promises."""
     config_dir = args.config.resolve()
+    ensure_editor_files(config_dir)
     # Custom integrations are found as the package custom_components there.
     sys.path.insert(0, str(config_dir))
     hass = HomeAssistant(str(config_dir))
