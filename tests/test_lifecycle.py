@@ -238,3 +238,22 @@ async def test_learned_state_written_rarely_and_on_unload(
     key = f"{DOMAIN}.{entry.entry_id}.schedule"
     assert hass_storage[key]["data"]["schedule"] == coordinator.schedule.as_dict()
     assert hass_storage[key]["data"]["window"] == coordinator.window.as_dict()
+
+
+async def test_a_retry_after_hold_is_saved_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_with_server: MockConfigEntry,
+    api_server: EgvsServer,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A hold changes when to ask next, so a restart must know it: saved in seconds."""
+    entry = setup_with_server
+    key = f"{DOMAIN}.{entry.entry_id}.schedule"
+    await async_advance(hass, freezer, timedelta(minutes=16))  # the first write
+    assert hass_storage[key]["data"]["schedule"]["hold_until"] is None
+
+    api_server.fail(status=HTTPStatus.TOO_MANY_REQUESTS, headers={"Retry-After": "900"})
+    await async_advance(hass, freezer, entry.runtime_data.update_interval)
+    await async_advance(hass, freezer, timedelta(seconds=11))
+    assert hass_storage[key]["data"]["schedule"]["hold_until"] is not None

@@ -135,13 +135,14 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
     async def _async_update_data(self) -> DexcomData:
         """Fetch new readings; map client errors to Home Assistant's."""
         now = dt_util.utcnow().replace(microsecond=0)
+        start = self.window.fetch_start(now)
         try:
-            batch = await self.client.egvs(self.window.fetch_start(now), now)
+            batch = await self.client.egvs(start, now)
             await self._refresh_devices(now)
         except DexcomError as err:
             raise self._failed(err, now) from err
         self._log_unusable(batch)
-        new = self.window.add(batch.readings, now)
+        new = self.window.add(batch.readings, now, start)
         if self.window.latest_glucose is None and self._unit is GlucoseUnit.UNKNOWN:
             await self._search_unit()
         self.statistics.update(new)
@@ -270,9 +271,8 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self._devices_checked = now
         try:
             devices = await self.client.devices()
-        except DexcomAuthError:
-            raise
         except DexcomError as err:
+            # The readings matter; a refused login shows on the next egvs poll.
             _LOGGER.debug("Could not fetch Dexcom devices: %s", err)
             return
         device = max(
@@ -285,10 +285,10 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         if device is not None and device != self._device:
             self._device = device
             self._follow_device(device)
-        for setting in device.alert_settings if device else ():
-            if (unit := _unit_of(setting.unit)) is not GlucoseUnit.UNKNOWN:
-                self._unit = unit
-                break
+        units = {_unit_of(s.unit) for s in device.alert_settings} if device else set()
+        units.discard(GlucoseUnit.UNKNOWN)
+        if len(units) == 1:
+            self._unit = units.pop()
 
     async def _search_unit(self) -> None:
         """Find the account's unit in its last readings when the last day had none.
@@ -345,8 +345,6 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
 
 
 def _unit_of(text: str | None) -> GlucoseUnit:
-    """Read an alert setting's unit."""
-    for unit in GlucoseUnit:
-        if text is not None and text.strip().lower() == unit.value.lower():
-            return unit
-    return GlucoseUnit.UNKNOWN
+    """Read an alert setting's unit ("mg/dL", "mmol/L"), UNKNOWN for anything else."""
+    units = {unit.value.lower(): unit for unit in GlucoseUnit}
+    return units.get((text or "").strip().lower(), GlucoseUnit.UNKNOWN)

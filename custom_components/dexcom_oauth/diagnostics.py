@@ -54,8 +54,7 @@ async def async_get_config_entry_diagnostics(
     data = coordinator.data
     now = dt_util.utcnow()
     entry_data = _allowed(entry.data, ENTRY_FIELDS)
-    if isinstance(token := entry.data.get("token"), Mapping):
-        entry_data["token"] = _allowed(token, TOKEN_FIELDS)
+    entry_data["token"] = _allowed(entry.data["token"], TOKEN_FIELDS)
     problem = coordinator.problem
     backlog = coordinator.window.backlog
     return {

@@ -5,8 +5,8 @@ window's memory (newest reading seen, a settling backlog) decide what the user
 is shown after a restart: without them an old reading could pass for current
 and a backlog's missing records would never be asked for. They change on every
 poll, but SD cards wear, so a change is written soon only when it alters what
-is fetched or when (a hold or backlog starting or ending, the offset becoming
-known); other changes wait until SAVE_INTERVAL after the last write. Unloading
+is fetched or when (a Retry-After hold or a backlog starting or ending) or
+when nothing was written yet; other changes wait until SAVE_INTERVAL after the last write. Unloading
 writes at once, and Home Assistant flushes a pending write when it stops.
 """
 
@@ -69,7 +69,11 @@ class LearnedState:
             return
         now = dt_util.utcnow()
         due = now + SOON
-        if self._written is not None and not _matters(self._saved, current):
+        if (
+            self._written is not None
+            and self._saved is not None
+            and not _matters(self._saved, current)
+        ):
             due = max(self._written + SAVE_INTERVAL, due)
         if self._due is not None:
             due = min(due, self._due)
@@ -86,10 +90,6 @@ class LearnedState:
         self._saved = _snapshot(schedule, window)
         await self._store.async_save(self._mark_written())
 
-    async def async_remove(self) -> None:
-        """Delete the saved state (the entry is being removed)."""
-        await self._store.async_remove()
-
     def _mark_written(self) -> Saved:
         """Return what to write, noting when it was written."""
         self._written = dt_util.utcnow()
@@ -102,14 +102,10 @@ def _snapshot(schedule: PollScheduler, window: ReadingWindow) -> Saved:
     return {"schedule": schedule.as_dict(), "window": window.as_dict()}
 
 
-def _matters(before: Saved | None, after: Saved) -> bool:
+def _matters(before: Saved, after: Saved) -> bool:
     """Tell whether a change alters what is fetched or when."""
-    if before is None:
-        return True
     old_schedule = before.get("schedule", {})
     new_schedule = after["schedule"]
-    if (old_schedule.get("offset") is None) != (new_schedule.get("offset") is None):
-        return True
     if any(old_schedule.get(key) != new_schedule.get(key) for key in _SCHEDULE_KEYS):
         return True
     old_window = before.get("window") or {}

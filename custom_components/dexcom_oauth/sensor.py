@@ -120,15 +120,25 @@ SENSORS: tuple[DexcomSensorEntityDescription, ...] = (
 def _glucose_unit(
     hass: HomeAssistant, entry: DexcomConfigEntry, data: DexcomData
 ) -> str:
-    """Return the glucose unit the user sees: the value entity's, else the account's."""
+    """Return the glucose unit the user sees.
+
+    The value entity's unit as picked by the user, else as first suggested
+    (both kept in the entity registry), else the account's unit.
+    """
     registry = er.async_get(hass)
     value_id = registry.async_get_entity_id(
         Platform.SENSOR, DOMAIN, f"{entry.unique_id}_glucose_value"
     )
     if value_id is not None and (registry_entry := registry.async_get(value_id)):
-        options: Mapping[str, Any] = registry_entry.options.get(Platform.SENSOR, {})
-        if (chosen := options.get("unit_of_measurement")) is not None:
-            return str(chosen)
+        picked: Mapping[str, Any] = registry_entry.options.get(Platform.SENSOR, {})
+        suggested: Mapping[str, Any] = registry_entry.options.get(
+            f"{Platform.SENSOR}.private", {}
+        )
+        unit = picked.get("unit_of_measurement") or suggested.get(
+            "suggested_unit_of_measurement"
+        )
+        if unit is not None:
+            return str(unit)
     if data.unit is GlucoseUnit.MMOL_L:
         return UnitOfBloodGlucoseConcentration.MILLIMOLE_PER_LITER
     return UnitOfBloodGlucoseConcentration.MILLIGRAMS_PER_DECILITER
@@ -186,14 +196,14 @@ class DexcomSensor(DexcomEntity, SensorEntity):
             DOMAIN,
             f"{self.coordinator.config_entry.unique_id}_glucose_value",
         )
-        if value_id is None:
-            return
-        entry_id = self.coordinator.config_entry.entry_id
+        assert value_id is not None  # SENSORS registers the value first
+        entry = self.coordinator.config_entry
+        shown = _glucose_unit(self.hass, entry, self.coordinator.data)
 
         @callback
         def unit_changed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-            if event.data["action"] == "update" and "options" in event.data["changes"]:
-                self.hass.config_entries.async_schedule_reload(entry_id)
+            if _glucose_unit(self.hass, entry, self.coordinator.data) != shown:
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
         self.async_on_remove(
             async_track_entity_registry_updated_event(self.hass, value_id, unit_changed)

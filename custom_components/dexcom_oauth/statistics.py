@@ -119,7 +119,8 @@ class GlucoseStatistics:
                     self._hass, self._async_catch_up(), f"{DOMAIN} statistics catch-up"
                 )
             return
-        hours = {_hour_of(r) for r in new}
+        whole = self._window.first_whole_hour
+        hours = {h for r in new if whole is not None and (h := _hour_of(r)) >= whole}
         self._write(r for r in self._window.readings if _hour_of(r) in hours)
 
     def _write(self, readings: Iterable[GlucoseReading]) -> None:
@@ -130,6 +131,9 @@ class GlucoseStatistics:
     async def _async_catch_up(self) -> None:
         """Fill every hour since the last written one (at most 30 days back).
 
+        Hours are written only from readings that hold all of the hour: those
+        fetched here from `start`, and the reading window's whole hours.
+
         Runs after the first successful refresh and, when it could not finish,
         after the next one, so hours missed while Home Assistant or Dexcom was
         down are filled.
@@ -139,8 +143,10 @@ class GlucoseStatistics:
             start = max(
                 await self._last_written_hour() or now - BACKFILL, now - BACKFILL
             )
+            # The window holds whole hours from `whole` on; fetch what it lacks.
+            whole = self._window.first_whole_hour or now
             fetched: tuple[GlucoseReading, ...] = ()
-            if start < min((r.system_time for r in self._window.readings), default=now):
+            if start < whole:
                 try:
                     fetched = (await self._client.egvs(start, now)).readings
                 except DexcomError as err:
@@ -149,8 +155,11 @@ class GlucoseStatistics:
                         err,
                     )
                     return
+            # Rewrite the window's whole hours too, not only those from the
+            # last written one: readings of older hours may have appeared
+            # while Home Assistant was down (a backlog).
             readings = _unique([*fetched, *self._window.readings])
-            self._write(r for r in readings if r.system_time >= start)
+            self._write(r for r in readings if _hour_of(r) >= min(start, whole))
             self.caught_up = True
         finally:
             self._catching_up = False

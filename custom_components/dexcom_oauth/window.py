@@ -41,13 +41,15 @@ class Backlog:
 class ReadingWindow:
     """The last day of readings and what the next request must cover."""
 
-    __slots__ = ("_backlog", "_newest_seen", "_readings")
+    __slots__ = ("_backlog", "_complete_from", "_newest_seen", "_readings")
 
     def __init__(self) -> None:
         """Start with nothing kept; ``restore`` takes back what was saved."""
         self._readings: dict[str, GlucoseReading] = {}
         self._newest_seen: datetime | None = None
         self._backlog: Backlog | None = None
+        # From when on every reading Dexcom served is kept (set by the first add).
+        self._complete_from: datetime | None = None
 
     @property
     def readings(self) -> tuple[GlucoseReading, ...]:
@@ -87,10 +89,27 @@ class ReadingWindow:
             start = min(start, self._backlog.start)
         return start
 
+    @property
+    def first_whole_hour(self) -> datetime | None:
+        """The first hour whose every served reading is kept; None before any add.
+
+        An hour is whole from the first request's start, or from where the
+        bound on kept readings cut off the older ones.
+        """
+        if self._complete_from is None:
+            return None
+        hour = self._complete_from.replace(minute=0, second=0, microsecond=0)
+        return hour if hour == self._complete_from else hour + timedelta(hours=1)
+
     def add(
-        self, readings: Iterable[GlucoseReading], now: datetime
+        self, readings: Iterable[GlucoseReading], now: datetime, fetched_from: datetime
     ) -> list[GlucoseReading]:
-        """Keep new readings, watch for a backlog; return the readings not kept before."""
+        """Keep the readings of a request that began at `fetched_from`.
+
+        Watches for a backlog; returns the readings not kept before.
+        """
+        if self._complete_from is None:
+            self._complete_from = fetched_from
         horizon = self._horizon()
         new = [
             r
@@ -116,6 +135,7 @@ class ReadingWindow:
         self._readings = {
             key: r for key, r in self._readings.items() if r.system_time >= keep_from
         }
+        self._complete_from = max(self._complete_from, keep_from)
         return new
 
     def as_dict(self) -> dict[str, object]:

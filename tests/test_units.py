@@ -1,0 +1,186 @@
+"""mmol/L from the start: the account's unit from every source, the rate follows it."""
+
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from .common import (
+    BASE_URL,
+    DEVICES_URL,
+    EGVS_URL,
+    EgvsServer,
+    async_advance,
+    data_range_payload,
+    devices_payload,
+    egv,
+    requests_to,
+)
+from .conftest import NOW
+
+START = datetime.fromisoformat(NOW)
+VALUE = "sensor.dexcom_glucose_value"
+TREND_RATE = "sensor.dexcom_glucose_trend_rate"
+DATA_RANGE_URL = f"{BASE_URL}/v3/users/self/dataRange"
+
+
+def devices_with_unit(unit: str | None) -> dict[str, Any]:
+    """Return the device list with the low alert in `unit` (or without a unit)."""
+    payload = devices_payload()
+    [setting] = payload["records"][0]["alertSchedules"][0]["alertSettings"]
+    if unit is None:
+        del setting["unit"]
+    else:
+        setting["unit"] = unit
+    return payload
+
+
+async def set_up(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    records: list[dict[str, Any]],
+    devices: dict[str, Any],
+    data_range: dict[str, Any] | None = None,
+) -> None:
+    """Set up the account with these records, device list and data range."""
+    freezer.move_to(NOW)
+    aioclient_mock.get(EGVS_URL, side_effect=EgvsServer(records))
+    aioclient_mock.get(DEVICES_URL, json=devices)
+    aioclient_mock.get(DATA_RANGE_URL, json=data_range or data_range_payload())
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def unit_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's unit."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return str(state.attributes[ATTR_UNIT_OF_MEASUREMENT])
+
+
+async def test_mmol_account_trend_rate_in_mmol(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Beside a value in mmol/L the rate is in mmol/L/min, not mg/dL/min."""
+    newest = START - timedelta(hours=1)
+    records = [egv(newest, 180, unit="mmol/L", trend_rate=1.8)]
+    await set_up(
+        hass, freezer, config_entry, aioclient_mock, records, devices_payload()
+    )
+    assert unit_of(hass, VALUE) == "mmol/L"
+    assert unit_of(hass, TREND_RATE) == "mmol/L/min"
+    assert float(hass.states.get(TREND_RATE).state) == pytest.approx(0.1, abs=0.001)
+
+
+async def test_unit_from_alert_settings_without_recent_readings(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """No reading in the last day: the alert settings' unit decides."""
+    await set_up(
+        hass, freezer, config_entry, aioclient_mock, [], devices_with_unit("mmol/L")
+    )
+    assert hass.states.get(VALUE).state == STATE_UNAVAILABLE
+    assert unit_of(hass, VALUE) == "mmol/L"
+    assert unit_of(hass, TREND_RATE) == "mmol/L/min"
+
+
+async def test_unit_from_the_accounts_last_readings(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """No reading in the last day and no unit in the alerts: the last readings tell."""
+    last = START - timedelta(days=3)
+    data_range = data_range_payload()
+    data_range["egvs"]["end"]["systemTime"] = last.strftime("%Y-%m-%dT%H:%M:%S")
+    await set_up(
+        hass,
+        freezer,
+        config_entry,
+        aioclient_mock,
+        [egv(last, 110, unit="mmol/L")],
+        devices_with_unit(None),
+        data_range,
+    )
+    assert unit_of(hass, VALUE) == "mmol/L"
+
+
+async def test_no_unit_anywhere_is_mg_dl(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Without any source the native mg/dL is kept."""
+    data_range = data_range_payload()
+    del data_range["egvs"]
+    await set_up(
+        hass,
+        freezer,
+        config_entry,
+        aioclient_mock,
+        [],
+        devices_with_unit(None),
+        data_range,
+    )
+    assert unit_of(hass, VALUE) == "mg/dL"
+    assert unit_of(hass, TREND_RATE) == "mg/dL/min"
+    # Asked once: later polls do not look again.
+    asked = len(requests_to(aioclient_mock, DATA_RANGE_URL))
+    await async_advance(hass, freezer, timedelta(minutes=5))
+    assert len(requests_to(aioclient_mock, DATA_RANGE_URL)) == asked == 1
+
+
+async def test_unit_search_failing_keeps_mg_dl(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A failed look-up of the unit does not fail the setup."""
+    freezer.move_to(NOW)
+    aioclient_mock.get(EGVS_URL, side_effect=EgvsServer([]))
+    aioclient_mock.get(DEVICES_URL, json=devices_with_unit(None))
+    aioclient_mock.get(DATA_RANGE_URL, status=HTTPStatus.SERVICE_UNAVAILABLE)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert unit_of(hass, VALUE) == "mg/dL"
+
+
+async def test_rate_follows_the_unit_the_user_picks(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Switching the value to mmol/L reloads the entry; the rate follows."""
+    assert unit_of(hass, TREND_RATE) == "mg/dL/min"
+    entity_registry.async_update_entity_options(
+        VALUE, "sensor", {"unit_of_measurement": "mmol/L"}
+    )
+    await hass.async_block_till_done()
+    assert unit_of(hass, VALUE) == "mmol/L"
+    assert unit_of(hass, TREND_RATE) == "mmol/L/min"
