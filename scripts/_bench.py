@@ -41,6 +41,7 @@ from dexcom_simulator import SimulatedClock, Simulator, SimulatorConfig, Stall
 from dexcom_simulator.records import egv as egv_record
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
 USER = "SandboxUser6"  # a G6: two hours of warm-up after each sensor change
@@ -482,6 +483,9 @@ def run_job(job: Job) -> Result:
     async def main() -> Result:
         with tempfile.TemporaryDirectory() as config_dir:
             hass = HomeAssistant(config_dir)
+            # The coordinator keeps the account's device up to date.
+            dr.async_setup(hass)
+            await dr.async_load(hass)
             try:
                 return await poll(job, clock, hass)
             finally:
