@@ -513,3 +513,26 @@ async def test_late_filled_record_is_no_delay_sample(
     )
     assert "late-fill" in kept_ids(setup_with_server)
     assert data_of(setup_with_server).data_delay <= before + timedelta(seconds=12)
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [[*series(at("17:00"), 12), egv(at("17:00") + timedelta(days=365), 250)]],
+)
+async def test_record_outside_the_window_never_becomes_latest(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A record dated a year ahead is dropped and logged once; real readings go on."""
+    entry = setup_integration
+    assert hass.states.get(VALUE_ENTITY).state == "132"
+    assert data_of(entry).latest.system_time == at("17:00")
+    # The next poll asks from just before the real newest reading, not the future.
+    await async_advance(hass, freezer, entry.runtime_data.update_interval)
+    assert egvs_queries(aioclient_mock)[-1]["startDate"] == "2026-11-23T16:45:00"
+    warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
+    assert len(warnings) == 1
+    assert "outside the requested time window" in warnings[0]
