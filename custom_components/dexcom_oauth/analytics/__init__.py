@@ -1,0 +1,1 @@
+"""Glycemic analytics: pure measures, AGP and episodes over readings at their true times."""

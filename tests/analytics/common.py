@@ -1,0 +1,76 @@
+"""Traces for the analytics tests: the simulator's users and random ones with gaps."""
+
+from datetime import UTC, datetime, timedelta
+from functools import cache
+import random
+
+from custom_components.dexcom_oauth.client import (
+    GlucoseReading,
+    GlucoseStatus,
+    GlucoseUnit,
+    Trend,
+)
+from custom_components.dexcom_oauth.client.parse import parse_egvs
+from dexcom_simulator import USER_NAMES, Simulator, SimulatorConfig
+
+END = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+FIVE = timedelta(minutes=5)
+
+
+def reading(
+    at: datetime,
+    value: int | None = 120,
+    *,
+    status: GlucoseStatus = GlucoseStatus.OK,
+    record_id: str | None = None,
+) -> GlucoseReading:
+    """Return a reading taken at `at`."""
+    return GlucoseReading(
+        record_id=record_id or f"r-{at:%Y%m%d%H%M%S}",
+        system_time=at,
+        display_time=None,
+        value=value,
+        status=status,
+        trend=Trend.FLAT,
+        trend_rate=0.0,
+        unit=GlucoseUnit.MG_DL,
+        transmitter_id=None,
+        transmitter_generation=None,
+        display_device=None,
+        display_app=None,
+    )
+
+
+@cache
+def simulator_trace(user: str, days: int = 14) -> tuple[GlucoseReading, ...]:
+    """Every reading of a sandbox user over the `days` before END, parsed as Dexcom's."""
+    simulator = Simulator(SimulatorConfig(seed=7))
+    records = simulator.records(
+        "egvs", user, END - timedelta(days=days), END, visible_only=False
+    )
+    return parse_egvs({"records": records}).readings
+
+
+def random_trace(seed: int, days: int = 14) -> tuple[GlucoseReading, ...]:
+    """Return a random walk every 5 minutes with gaps, LOW/HIGH readings and jittered times."""
+    rng = random.Random(seed)
+    readings = []
+    glucose = rng.uniform(60, 250)
+    at = END - timedelta(days=days)
+    while at < END:
+        if rng.random() < 0.003:  # a gap of up to 12 hours
+            at += timedelta(minutes=rng.randrange(10, 720, 5))
+            continue
+        glucose = min(450.0, max(25.0, glucose + rng.gauss(0, 6)))
+        value = round(glucose)
+        if value < 40:
+            readings.append(reading(at, None, status=GlucoseStatus.LOW))
+        elif value > 400:
+            readings.append(reading(at, None, status=GlucoseStatus.HIGH))
+        else:
+            readings.append(reading(at, value))
+        at += FIVE + timedelta(seconds=rng.randrange(-20, 21))
+    return tuple(readings)
+
+
+USERS = USER_NAMES
