@@ -266,8 +266,28 @@ def requests_to(aioclient_mock: AiohttpClientMocker, url: str) -> list[Any]:
 
 
 def egvs_queries(aioclient_mock: AiohttpClientMocker) -> list[dict[str, str]]:
+    """Return the query of every egvs request but the analytics' 14 days, oldest first."""
+    return [
+        query
+        for query in all_egvs_queries(aioclient_mock)
+        if query not in history_queries(aioclient_mock)
+    ]
+
+
+def all_egvs_queries(aioclient_mock: AiohttpClientMocker) -> list[dict[str, str]]:
     """Return the query of every egvs request, oldest first."""
     return [dict(call[1].query) for call in requests_to(aioclient_mock, EGVS_URL)]
+
+
+def history_queries(aioclient_mock: AiohttpClientMocker) -> list[dict[str, str]]:
+    """Return the analytics' requests for 14 days (one per setup), oldest first."""
+    return [
+        query
+        for query in all_egvs_queries(aioclient_mock)
+        if datetime.fromisoformat(query["endDate"])
+        - datetime.fromisoformat(query["startDate"])
+        == timedelta(days=14)
+    ]
 
 
 def bearer_tokens(aioclient_mock: AiohttpClientMocker, url: str) -> list[str]:

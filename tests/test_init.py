@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.dexcom_oauth.const import DOMAIN
+from custom_components.dexcom_oauth.sensor_analytics import GLYCEMIC_SENSORS
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -52,6 +53,8 @@ SENSOR_KEYS = (
     "glucose_range",
     "reading_time",
     "data_delay",
+    "glucose_change",
+    *(description.key for description in GLYCEMIC_SENSORS),
 )
 VALUE_ENTITY = "sensor.dexcom_glucose_value"
 
@@ -228,7 +231,8 @@ async def test_expired_token_refreshed_at_setup(
     assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
     assert entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
     assert entry.data["token"]["expires_at"] > datetime.fromisoformat(NOW).timestamp()
-    assert bearer_tokens(aioclient_mock, EGVS_URL) == [NEW_ACCESS_TOKEN]
+    # The second egvs request is the analytics' 14 days.
+    assert bearer_tokens(aioclient_mock, EGVS_URL) == [NEW_ACCESS_TOKEN] * 2
     assert bearer_tokens(aioclient_mock, DEVICES_URL) == [NEW_ACCESS_TOKEN]
     for secret in (NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN):
         assert secret not in caplog.text
@@ -257,7 +261,11 @@ async def test_rejected_token_refreshed_once(
 
     assert config_entry.state is ConfigEntryState.LOADED
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert bearer_tokens(aioclient_mock, EGVS_URL) == [ACCESS_TOKEN, NEW_ACCESS_TOKEN]
+    assert bearer_tokens(aioclient_mock, EGVS_URL) == [
+        ACCESS_TOKEN,
+        NEW_ACCESS_TOKEN,
+        NEW_ACCESS_TOKEN,  # the analytics' 14 days
+    ]
     assert bearer_tokens(aioclient_mock, DEVICES_URL) == [NEW_ACCESS_TOKEN]
     assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
     assert hass.states.get(VALUE_ENTITY).state == "132"
@@ -437,5 +445,6 @@ async def test_custom_server(
         f"{server}/v2/oauth2/token",
         f"{server}/v3/users/self/egvs",
         f"{server}/v3/users/self/devices",
+        f"{server}/v3/users/self/egvs",  # the analytics' 14 days
     ]
     assert hass.states.get(VALUE_ENTITY).state == "132"

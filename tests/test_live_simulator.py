@@ -269,7 +269,7 @@ async def test_link_through_config_flow(
     entry = result["result"]
     assert entry.unique_id == live.simulator.user_id(USER)
     assert entry.data["base_url"] == live.base_url
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     assert state_of(hass, VALUE_ENTITY) == expected_state(live)
     assert [(answer.path, answer.status) for answer in live.answers] == [
@@ -279,6 +279,7 @@ async def test_link_through_config_flow(
         ("/v3/users/self/dataRange", 200),
         (EGVS, 200),
         ("/v3/users/self/devices", 200),
+        (EGVS, 200),  # the analytics' 14 days
     ]
 
 

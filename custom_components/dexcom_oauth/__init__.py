@@ -64,6 +64,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> bo
     coordinator = DexcomCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    # Before the entities' listeners, so that they show fresh measures.
+    entry.async_on_unload(
+        coordinator.async_add_listener(coordinator.analytics.recompute)
+    )
+    coordinator.analytics.recompute()
     _follow_account_id(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

@@ -18,6 +18,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .analytics.adapter import GlucoseAnalytics
 from .client import (
     Device,
     DexcomAuthError,
@@ -116,6 +117,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self.schedule = PollScheduler()
         self.window = ReadingWindow()
         self.statistics = GlucoseStatistics(hass, entry, client, self.window)
+        self.analytics = GlucoseAnalytics(self)
         self.learned = LearnedState(hass, entry)
         # The API trouble of the last poll; None when it succeeded.
         self.problem: ApiProblem | None = None
@@ -146,6 +148,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         if self.window.latest_glucose is None and self._unit is GlucoseUnit.UNKNOWN:
             await self._search_unit()
         self.statistics.update(new)
+        self.analytics.add(batch.readings, now)
         newest = self.window.newest
         self.schedule.record_poll(now, newest.system_time if newest else None)
         self._plan_next_poll(now)

@@ -36,6 +36,7 @@ from .const import DOMAIN
 from .coordinator import DexcomConfigEntry, DexcomCoordinator, DexcomData
 from .entity import DexcomEntity
 from .readings import TREND_STATES, glucose_range, glucose_value
+from .sensor_analytics import GLYCEMIC_SENSORS, GlycemicSensor, glucose_change
 
 PARALLEL_UPDATES = 0
 
@@ -116,6 +117,17 @@ SENSORS: tuple[DexcomSensorEntityDescription, ...] = (
     ),
 )
 
+# Glucose analytics (sensor_analytics.py): the change since the previous reading.
+GLUCOSE_CHANGE = DexcomSensorEntityDescription(
+    key="glucose_change",
+    translation_key="glucose_change",
+    device_class=SensorDeviceClass.BLOOD_GLUCOSE_CONCENTRATION,
+    native_unit_of_measurement=UnitOfBloodGlucoseConcentration.MILLIGRAMS_PER_DECILITER,
+    state_class=SensorStateClass.MEASUREMENT,
+    suggested_display_precision=0,
+    value_fn=glucose_change,
+)
+
 
 def _glucose_unit(
     hass: HomeAssistant, entry: DexcomConfigEntry, data: DexcomData
@@ -153,6 +165,12 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
     unit = _glucose_unit(hass, entry, coordinator.data)
     async_add_entities(DexcomSensor(coordinator, d, unit) for d in SENSORS)
+    async_add_entities(
+        [
+            DexcomSensor(coordinator, GLUCOSE_CHANGE, unit),
+            *(GlycemicSensor(coordinator, d, unit) for d in GLYCEMIC_SENSORS),
+        ]
+    )
 
 
 class DexcomSensor(DexcomEntity, SensorEntity):

@@ -1,0 +1,99 @@
+"""Feed the pure analytics from the coordinator and keep their results current.
+
+The coordinator hands every served reading to `add`; the first one also
+starts a single request for the 14 days the measures need (Dexcom serves up to
+30 days per request). The history is not persisted: after a restart that one
+request fills it again, which costs less than writing 4,000 readings to disk
+on every poll and always agrees with what Dexcom holds, late records included.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+import logging
+from typing import TYPE_CHECKING, Final
+
+from custom_components.dexcom_oauth.client import DexcomError, GlucoseReading
+from custom_components.dexcom_oauth.const import DOMAIN
+from homeassistant.core import callback
+from homeassistant.util import dt as dt_util
+
+from .history import HISTORY_SPAN, ReadingHistory
+from .metrics import Measures, RangeBounds, measures
+
+if TYPE_CHECKING:
+    from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
+
+_LOGGER = logging.getLogger(__name__)
+
+RECENT_SPAN: Final = timedelta(hours=24)
+
+
+class GlucoseAnalytics:
+    """One account's 14-day history and the measures of its two windows."""
+
+    def __init__(self, coordinator: DexcomCoordinator) -> None:
+        """Start empty; the first `add` asks Dexcom for the 14 days."""
+        self._coordinator = coordinator
+        self.history = ReadingHistory(HISTORY_SPAN)
+        self.loaded = False
+        self._loading = False
+        self._key: tuple[object, ...] | None = None
+        self.recent: Measures | None = None
+        self.fortnight: Measures | None = None
+
+    @property
+    def bounds(self) -> RangeBounds:
+        """The target range: consensus defaults (options come later)."""
+        return RangeBounds()
+
+    def add(self, readings: Iterable[GlucoseReading], now: datetime) -> None:
+        """Keep served readings; load the 14 days once, retried on later polls."""
+        self.history.add(readings)
+        if not self.loaded and not self._loading:
+            self._loading = True
+            self._coordinator.config_entry.async_create_background_task(
+                self._coordinator.hass,
+                self._async_load(now),
+                f"{DOMAIN} analytics history",
+            )
+
+    async def _async_load(self, now: datetime) -> None:
+        """Fetch the 14 days before `now` in one request."""
+        try:
+            batch = await self._coordinator.client.egvs(now - HISTORY_SPAN, now)
+        except DexcomError as err:
+            _LOGGER.warning(
+                "%s: could not fetch 14 days of readings for the analytics yet: %s",
+                self._coordinator.config_entry.title,
+                err,
+            )
+            return
+        finally:
+            self._loading = False
+        self.history.add(batch.readings)
+        self.loaded = True
+        self._coordinator.async_update_listeners()
+
+    @callback
+    def recompute(self) -> None:
+        """Measure both windows, ending at the newest reading while it is current.
+
+        When readings stop, the windows' end moves on with the clock (minus
+        the expected delay), so CGM active falls and, below 70 %, the
+        measures turn unknown instead of describing an old period.
+        """
+        data = self._coordinator.data
+        newest = self.history.newest
+        end = dt_util.utcnow() - data.stale_after
+        if newest is not None and newest > end:
+            end = newest
+        key = (self.history.version, end, self.bounds)
+        if key == self._key:
+            return
+        self._key = key
+        self.recent = self._measure(end, RECENT_SPAN)
+        self.fortnight = self._measure(end, HISTORY_SPAN)
+
+    def _measure(self, end: datetime, span: timedelta) -> Measures:
+        start = end - span
+        return measures(self.history.values(start, end), start, end, self.bounds)
