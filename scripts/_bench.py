@@ -44,6 +44,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
+from ._bench_analytics import measure as analytics_cost
+
 USER = "SandboxUser6"  # a G6: two hours of warm-up after each sensor change
 SEED = 20261123
 DAYS = 7.0
@@ -677,7 +679,11 @@ def main(argv: Sequence[str]) -> int:
         f" (slowest run {slowest.wall_seconds:.0f} s: {slowest.job.label},"
         f" delay {delay_text(slowest.job.scenario.delay)})."
     )
+    cost = analytics_cost(args.user, args.seed, deep_size)
+    print(f"\n{cost.line()}")
     problems = verdict(results)
+    if (problem := cost.problem()) is not None:
+        problems.append(problem)
     if problems:
         print("Targets MISSED:\n" + "\n".join(f"- {p}" for p in problems))
         return 1
