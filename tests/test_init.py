@@ -129,7 +129,7 @@ async def test_reload(
     assert entry.runtime_data is not old_coordinator
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert {e.entity_id for e in entries} == before
-    assert len(entries) == len(SENSOR_KEYS) + 1  # and the API status
+    assert len(entries) == len(SENSOR_KEYS) + 2  # and the API status, the episode event
     assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
@@ -393,7 +393,7 @@ async def test_new_account_id_moves_registry_ids(
         assert registered.device_id == device.id
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert len(entries) == len(SENSOR_KEYS) + 1  # and the API status
+    assert len(entries) == len(SENSOR_KEYS) + 2  # and the API status, the episode event
 
 
 async def test_stale_rejection_does_not_refresh_again(

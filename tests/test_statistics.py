@@ -230,8 +230,12 @@ async def test_backfill_retried_after_a_failure(
 
     coordinator = config_entry.runtime_data
     polls = len(egvs_queries(aioclient_mock))
-    while len(egvs_queries(aioclient_mock)) < polls + 3:
-        # The second refresh starts the backfill again, the third finds it running.
+    # The second refresh starts the backfill again, the third finds it running.
+    # The backfill first asks the recorder (in its thread), so its request may
+    # come after a later poll's: wait for both, a bounded number of polls.
+    for _ in range(10):
+        if len(backfills) == 2 and len(egvs_queries(aioclient_mock)) >= polls + 3:
+            break
         freezer.tick(coordinator.update_interval + timedelta(seconds=1))
         async_fire_time_changed(hass)
         await hass.async_block_till_done()

@@ -17,6 +17,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .analytics.adapter import episode_store
 from .auth import DexcomImplementation, EntryTokenProvider, base_url_for
 from .client import DexcomClient
 from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
@@ -26,7 +27,7 @@ from .learned import learned_store
 from .services import async_setup_services
 from .statistics import async_clear_statistics
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 # Only `dexcom_oauth: {development_servers: true}` in configuration.yaml
 # offers a custom server (such as the simulator) in the config flow.
@@ -83,6 +84,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> N
     """Delete what the entry wrote: its statistic, learned state and repair."""
     async_clear_statistics(hass, entry)
     await learned_store(hass, entry).async_remove()
+    await episode_store(hass, entry).async_remove()
     ir.async_delete_issue(hass, DOMAIN, reauth_issue_id(entry))
 
 

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Final
 
 from custom_components.dexcom_oauth.client import DexcomError, GlucoseReading
 from custom_components.dexcom_oauth.const import DOMAIN
-from homeassistant.core import callback
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .history import HISTORY_SPAN, ReadingHistory
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 RECENT_SPAN: Final = timedelta(hours=24)
+_EPISODE_STORE_VERSION: Final = 1
 
 
 class GlucoseAnalytics:
@@ -97,3 +100,8 @@ class GlucoseAnalytics:
     def _measure(self, end: datetime, span: timedelta) -> Measures:
         start = end - span
         return measures(self.history.values(start, end), start, end, self.bounds)
+
+
+def episode_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, str]]:
+    """Where the end of the last fired episode is kept, so restarts fire none twice."""
+    return Store(hass, _EPISODE_STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.episodes")
