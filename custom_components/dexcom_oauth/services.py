@@ -20,6 +20,7 @@ from .client import DexcomAuthError, DexcomError
 from .const import DOMAIN
 from .coordinator import DexcomConfigEntry
 from .readings import TREND_STATES, glucose_range, glucose_value
+from .services_analytics import async_setup_analytics_services
 
 SERVICE_GET_READINGS: Final = "get_readings"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
@@ -97,3 +98,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=GET_READINGS_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
+    async_setup_analytics_services(hass)

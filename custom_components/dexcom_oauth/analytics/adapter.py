@@ -85,19 +85,22 @@ class GlucoseAnalytics:
         the expected delay), so CGM active falls and, below 70 %, the
         measures turn unknown instead of describing an old period.
         """
-        data = self._coordinator.data
-        newest = self.history.newest
-        end = dt_util.utcnow() - data.stale_after
-        if newest is not None and newest > end:
-            end = newest
+        end = self.window_end()
         key = (self.history.version, end, self.bounds)
         if key == self._key:
             return
         self._key = key
-        self.recent = self._measure(end, RECENT_SPAN)
-        self.fortnight = self._measure(end, HISTORY_SPAN)
+        self.recent = self.measure(end, RECENT_SPAN)
+        self.fortnight = self.measure(end, HISTORY_SPAN)
 
-    def _measure(self, end: datetime, span: timedelta) -> Measures:
+    def window_end(self) -> datetime:
+        """Return where windows end: the newest reading, or now less the delay if older."""
+        end = dt_util.utcnow() - self._coordinator.data.stale_after
+        newest = self.history.newest
+        return newest if newest is not None and newest > end else end
+
+    def measure(self, end: datetime, span: timedelta) -> Measures:
+        """Return the measures of the span up to `end`."""
         start = end - span
         return measures(self.history.values(start, end), start, end, self.bounds)
 

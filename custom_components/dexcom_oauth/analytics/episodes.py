@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from homeassistant.util.json import JsonValueType
 
 from .metrics import READING_SPAN
 
@@ -51,7 +54,7 @@ class Episode:
     readings: int
     ended_by_gap: bool = False
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, JsonValueType]:
         """Return it JSON-safe, for events and action responses."""
         return {
             "kind": self.kind.value,
