@@ -16,6 +16,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
 )
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_NAME, CONF_TOKEN
+from homeassistant.core import callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.exceptions import ImplementationUnavailableError
 from homeassistant.helpers import config_entry_oauth2_flow
@@ -34,6 +35,7 @@ from .auth import DexcomImplementation, base_url_for
 from .client import DexcomAuthError, DexcomClient, DexcomError, TokenProvider
 from .const import CONF_BASE_URL, CONF_REGION, DOMAIN, REQUEST_TIMEOUT, Region
 from .development import development_servers_allowed
+from .options_flow import AnalyticsOptionsFlow
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,6 +108,13 @@ class DexcomFlowHandler(
     def logger(self) -> logging.Logger:
         """Return the logger."""
         return _LOGGER
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> AnalyticsOptionsFlow:
+        """Options: the bounds of the glycemic measures (options_flow.py)."""
+        return AnalyticsOptionsFlow()
 
     @override
     async def async_step_user(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from custom_components.dexcom_oauth.client import DexcomError, GlucoseReading
 from custom_components.dexcom_oauth.const import DOMAIN
+from custom_components.dexcom_oauth.options_flow import range_bounds
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
@@ -46,8 +47,8 @@ class GlucoseAnalytics:
 
     @property
     def bounds(self) -> RangeBounds:
-        """The target range: consensus defaults (options come later)."""
-        return RangeBounds()
+        """The target range from the options; saving them reloads the entry."""
+        return range_bounds(self._coordinator.config_entry.options)
 
     def add(self, readings: Iterable[GlucoseReading], now: datetime) -> None:
         """Keep served readings; load the 14 days once, retried on later polls."""
