@@ -2,8 +2,9 @@
 
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -15,6 +16,8 @@ from yarl import URL
 
 from homeassistant.core import HomeAssistant
 
+# Home Assistant's time zone in tests.
+TESTS_TIME_ZONE = ZoneInfo("US/Pacific")
 CLIENT_ID = "test-client-id-5d1a"
 CLIENT_SECRET = "test-client-secret-93bc"
 ACCESS_TOKEN = "test-access-token-7e21"
@@ -280,14 +283,27 @@ def all_egvs_queries(aioclient_mock: AiohttpClientMocker) -> list[dict[str, str]
 
 
 def history_queries(aioclient_mock: AiohttpClientMocker) -> list[dict[str, str]]:
-    """Return the analytics' requests for 14 days (one per setup), oldest first."""
+    """Return the analytics' requests, oldest first."""
     return [
-        query
-        for query in all_egvs_queries(aioclient_mock)
-        if datetime.fromisoformat(query["endDate"])
-        - datetime.fromisoformat(query["startDate"])
-        == timedelta(days=14)
+        query for query in all_egvs_queries(aioclient_mock) if is_analytics_query(query)
     ]
+
+
+def is_analytics_query(query: dict[str, str]) -> bool:
+    """Whether an egvs request is the analytics' own.
+
+    The 14 days for the measures, or on a first link with the recorder the
+    requests for the daily statistics: these start or end at a local midnight
+    of the tests' time zone (US/Pacific), which no poll or hourly backfill does.
+    """
+    start, end = _parse(query["startDate"]), _parse(query["endDate"])
+    return end - start == timedelta(days=14) or any(
+        moment.astimezone(TESTS_TIME_ZONE).time() == time() for moment in (start, end)
+    )
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def bearer_tokens(aioclient_mock: AiohttpClientMocker, url: str) -> list[str]:

@@ -36,6 +36,7 @@ from .common import (
     devices_payload,
     egv,
     egvs_queries,
+    is_analytics_query,
     series,
     token_payload,
 )
@@ -212,7 +213,9 @@ async def test_backfill_retried_after_a_failure(
     backfills: list[str] = []
 
     async def answer(method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
-        if url.query["startDate"] <= "2026-10-25":  # the 30-day backfill window
+        if url.query["startDate"] <= "2026-10-25" and not is_analytics_query(
+            dict(url.query)
+        ):  # the 30-day backfill window
             backfills.append(url.query["startDate"])
             if len(backfills) == 1:
                 return AiohttpClientMockResponse(method, url, status=503, text="down")

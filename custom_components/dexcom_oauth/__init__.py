@@ -18,6 +18,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 from homeassistant.helpers.typing import ConfigType
 
 from .analytics.adapter import episode_store
+from .analytics.daily_statistics import async_clear_daily_statistics
 from .auth import DexcomImplementation, EntryTokenProvider, base_url_for
 from .client import DexcomClient
 from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
@@ -83,6 +84,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> b
 async def async_remove_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> None:
     """Delete what the entry wrote: its statistic, learned state and repair."""
     async_clear_statistics(hass, entry)
+    async_clear_daily_statistics(hass, entry)
     await learned_store(hass, entry).async_remove()
     await episode_store(hass, entry).async_remove()
     ir.async_delete_issue(hass, DOMAIN, reauth_issue_id(entry))

@@ -8,18 +8,20 @@ on every poll and always agrees with what Dexcom holds, late records included.
 """
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import logging
 from typing import TYPE_CHECKING, Final
 
 from custom_components.dexcom_oauth.client import DexcomError, GlucoseReading
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.options_flow import range_bounds
+from custom_components.dexcom_oauth.readings import glucose_value
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .daily_statistics import REQUEST_SPAN, DailyStatistics
 from .history import HISTORY_SPAN, ReadingHistory
 from .metrics import Measures, RangeBounds, measures
 
@@ -39,7 +41,10 @@ class GlucoseAnalytics:
         """Start empty; the first `add` asks Dexcom for the 14 days."""
         self._coordinator = coordinator
         self.history = ReadingHistory(HISTORY_SPAN)
+        self.daily = DailyStatistics(coordinator)
         self.loaded = False
+        # Every reading Dexcom served from here on is kept (set by the load).
+        self._complete_from: datetime | None = None
         self._loading = False
         self._key: tuple[object, ...] | None = None
         self.recent: Measures | None = None
@@ -52,7 +57,9 @@ class GlucoseAnalytics:
 
     def add(self, readings: Iterable[GlucoseReading], now: datetime) -> None:
         """Keep served readings; load the 14 days once, retried on later polls."""
-        self.history.add(readings)
+        readings = list(readings)
+        if self.history.add(readings) and self._complete_from is not None:
+            self._write_days(self.daily.days_of(readings))
         if not self.loaded and not self._loading:
             self._loading = True
             self._coordinator.config_entry.async_create_background_task(
@@ -62,9 +69,20 @@ class GlucoseAnalytics:
             )
 
     async def _async_load(self, now: datetime) -> None:
-        """Fetch the 14 days before `now` in one request."""
+        """Fetch the 14 days before `now` in one request; backfill on a first link.
+
+        On a first link (no daily statistic yet) the request reaches back to
+        the local midnight 29 days ago instead, and the days before it are
+        backfilled up to 90 days: three requests for 90 days.
+        """
         try:
-            batch = await self._coordinator.client.egvs(now - HISTORY_SPAN, now)
+            backfill = await self.daily.async_backfill_due()
+            start = (
+                self.daily.first_whole_day(now - REQUEST_SPAN)
+                if backfill
+                else now - HISTORY_SPAN
+            )
+            batch = await self._coordinator.client.egvs(start, now)
         except DexcomError as err:
             _LOGGER.warning(
                 "%s: could not fetch 14 days of readings for the analytics yet: %s",
@@ -76,7 +94,19 @@ class GlucoseAnalytics:
             self._loading = False
         self.history.add(batch.readings)
         self.loaded = True
+        self._complete_from = start
         self._coordinator.async_update_listeners()
+        if backfill:
+            self.daily.write_days(
+                _series(batch.readings, self.daily.first_whole_day(start)),
+                self.history.newest or now,
+                self.bounds,
+            )
+            await self.daily.async_backfill(
+                self.daily.first_whole_day(start), self.bounds
+            )
+        else:
+            self._write_days(None)
 
     @callback
     def recompute(self) -> None:
@@ -100,10 +130,36 @@ class GlucoseAnalytics:
         newest = self.history.newest
         return newest if newest is not None and newest > end else end
 
+    def _write_days(self, days: set[date] | None) -> None:
+        """Write the local days (all when None) the kept history holds whole."""
+        newest = self.history.newest
+        if newest is None or self._complete_from is None:
+            return
+        whole = self.daily.first_whole_day(
+            max(self._complete_from, newest - self.history.span)
+        )
+        self.daily.write_days(
+            ((t, v) for t, v, _ in self.history.series(whole)),
+            newest,
+            self.bounds,
+            days,
+        )
+
     def measure(self, end: datetime, span: timedelta) -> Measures:
         """Return the measures of the span up to `end`."""
         start = end - span
         return measures(self.history.values(start, end), start, end, self.bounds)
+
+
+def _series(
+    readings: Iterable[GlucoseReading], start: datetime
+) -> list[tuple[datetime, int]]:
+    """Return the (time, mg/dL) of the readings with glucose from `start` on."""
+    return [
+        (r.system_time, value)
+        for r in readings
+        if r.system_time >= start and (value := glucose_value(r)) is not None
+    ]
 
 
 def episode_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, str]]:
