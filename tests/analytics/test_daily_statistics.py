@@ -225,6 +225,7 @@ async def test_backfill_failure_and_days_with_little_data(
     freezer.move_to(END)
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert "could not fetch past readings for the daily statistics" in caplog.text
     means = await daily(hass, config_entry, "mean_glucose")
     active = await daily(hass, config_entry, "cgm_active")

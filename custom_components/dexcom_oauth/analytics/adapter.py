@@ -138,6 +138,9 @@ class GlucoseAnalytics:
         whole = self.daily.first_whole_day(
             max(self._complete_from, newest - self.history.span)
         )
+        if days:
+            # Only the readings of those days: a poll touches one or two.
+            whole = max(whole, self.daily.start_of(min(days)))
         self.daily.write_days(
             ((t, v) for t, v, _ in self.history.series(whole)),
             newest,

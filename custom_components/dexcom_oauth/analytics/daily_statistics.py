@@ -105,6 +105,8 @@ class DailyStatistics:
         """Describe the statistics; nothing is written before the first readings."""
         self._coordinator = coordinator
         self._hass = coordinator.hass
+        # What was written for each day in this run, to skip unchanged days.
+        self._written: dict[date, Measures] = {}
         entry = coordinator.config_entry
         self._metadata = {
             m.key: StatisticMetaData(
@@ -158,6 +160,10 @@ class DailyStatistics:
         days = {local_day(r.system_time, time_zone) for r in readings}
         return days | {day - timedelta(days=1) for day in days}
 
+    def start_of(self, day: date) -> datetime:
+        """Return the local midnight that starts a day, in UTC."""
+        return day_bounds(day, dt_util.get_default_time_zone())[0]
+
     def first_whole_day(self, start: datetime) -> datetime:
         """Return the first local midnight at or after `start`, in UTC."""
         time_zone = dt_util.get_default_time_zone()
@@ -193,8 +199,12 @@ class DailyStatistics:
             end = start
 
     def _write(self, days: list[DayMeasures]) -> None:
+        """Write the days whose measures changed since they were last written."""
         rows: dict[str, list[StatisticData]] = {m.key: [] for m in DAILY_MEASURES}
         for day in days:
+            if self._written.get(day.day) == day.measures:
+                continue
+            self._written[day.day] = day.measures
             start = day.measures.start.replace(minute=0, second=0, microsecond=0)
             for measure in DAILY_MEASURES:
                 if not (measure.always or day.measures.sufficient):
@@ -204,6 +214,10 @@ class DailyStatistics:
                 rows[measure.key].append(
                     StatisticData(start=start, mean=value, min=value, max=value)
                 )
+        if self._written:
+            # Bounded: days older than the backfill are never written again.
+            oldest = max(self._written) - BACKFILL
+            self._written = {d: m for d, m in self._written.items() if d >= oldest}
         for key, statistics in rows.items():
             if statistics:
                 async_add_external_statistics(
