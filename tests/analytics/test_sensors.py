@@ -208,3 +208,24 @@ def test_no_change_without_readings() -> None:
         unit=GlucoseUnit.MG_DL,
     )
     assert glucose_change(data) is None
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        [
+            egv(END - timedelta(hours=1) - i * FIVE, 5.5 + (i % 2) * 0.1, unit="mmol/L")
+            for i in range(288)
+        ]
+    ],
+)
+async def test_mmol_account_sees_mmol(
+    hass: HomeAssistant, setup_with_server: MockConfigEntry
+) -> None:
+    """An mmol/L account's mean glucose and glucose change are shown in mmol/L."""
+    mean = state(hass, "mean_glucose_24h")
+    assert mean.attributes["unit_of_measurement"] == "mmol/L"
+    assert float(mean.state) == pytest.approx(5.55, abs=0.03)
+    change = state(hass, "glucose_change")
+    assert change.attributes["unit_of_measurement"] == "mmol/L"
+    assert abs(float(change.state)) == pytest.approx(0.1, abs=0.03)
