@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from custom_components.dexcom_oauth.analytics.daily import daily_measures, day_bounds
 from custom_components.dexcom_oauth.analytics.daily_statistics import (
     DAILY_MEASURES,
+    _first_hour,
     daily_statistic_id,
 )
 from homeassistant.components.recorder import Recorder
@@ -233,3 +234,11 @@ async def test_backfill_failure_and_days_with_little_data(
     assert gap_day in active
     assert active[gap_day] == pytest.approx(50)
     assert gap_day not in means
+
+
+def test_a_half_hour_zone_writes_the_day_at_its_first_whole_hour() -> None:
+    """Local midnight in India is 18:30 UTC: the row goes to 19:00 UTC (00:30 local)."""
+    start, _ = day_bounds(date(2026, 11, 20), ZoneInfo("Asia/Kolkata"))
+    assert start == datetime(2026, 11, 19, 18, 30, tzinfo=UTC)
+    assert _first_hour(start) == datetime(2026, 11, 19, 19, 0, tzinfo=UTC)
+    assert _first_hour(start + timedelta(minutes=30)) == start + timedelta(minutes=30)

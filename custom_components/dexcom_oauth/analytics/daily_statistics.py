@@ -205,7 +205,7 @@ class DailyStatistics:
             if self._written.get(day.day) == day.measures:
                 continue
             self._written[day.day] = day.measures
-            start = day.measures.start.replace(minute=0, second=0, microsecond=0)
+            start = _first_hour(day.measures.start)
             for measure in DAILY_MEASURES:
                 if not (measure.always or day.measures.sufficient):
                     continue
@@ -223,3 +223,14 @@ class DailyStatistics:
                 async_add_external_statistics(
                     self._hass, self._metadata[key], statistics
                 )
+
+
+def _first_hour(moment: datetime) -> datetime:
+    """Return the first whole hour at or after a moment.
+
+    Long-term statistics are hourly; where local midnight falls on a half
+    hour (UTC+5:30), the day's row goes to its first whole hour, not to the
+    hour before midnight, which belongs to the previous day.
+    """
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == moment else hour + timedelta(hours=1)
