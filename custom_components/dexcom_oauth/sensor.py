@@ -53,6 +53,8 @@ class DexcomSensorEntityDescription(SensorEntityDescription):
     current_only: bool = True
     # Shown in the account's glucose unit: the trend rate follows the value.
     follows_glucose_unit: bool = False
+    # Attributes beyond the reading time of current-only sensors.
+    attributes_fn: Callable[[DexcomData], dict[str, Any]] | None = None
 
 
 def _latest[T](fn: Callable[[GlucoseReading], T]) -> Callable[[DexcomData], T | None]:
@@ -113,6 +115,11 @@ SENSORS: tuple[DexcomSensorEntityDescription, ...] = (
             else None
         ),
         current_only=False,
+        # The UI has no entity descriptions: a translated attribute explains.
+        attributes_fn=lambda data: {
+            "meaning": "time_until_available",
+            "current_for": round(data.stale_after.total_seconds() / 60),
+        },
     ),
 )
 
@@ -231,7 +238,9 @@ class DexcomSensor(DexcomEntity, SensorEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Make the reading's own time plain: Dexcom delivers it hours late."""
-        latest = self.coordinator.data.latest
-        if not self.entity_description.current_only or latest is None:
+        data = self.coordinator.data
+        if self.entity_description.attributes_fn is not None:
+            return self.entity_description.attributes_fn(data)
+        if not self.entity_description.current_only or data.latest is None:
             return None
-        return {"reading_time": latest.system_time.isoformat()}
+        return {"reading_time": data.latest.system_time.isoformat()}
