@@ -6,13 +6,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
 from yarl import URL
 
+from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 
 CLIENT_ID = "test-client-id-5d1a"
@@ -285,3 +290,25 @@ async def async_advance(
     freezer.tick(delta)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
+    """Return the reauth flows in progress for an entry."""
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == SOURCE_REAUTH
+        and flow["context"]["entry_id"] == entry.entry_id
+    ]
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state, failing clearly when it does not exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} does not exist"
+    return state.state
+
+
+def coordinator_of(entry: MockConfigEntry) -> DexcomCoordinator:
+    """Return the entry's coordinator."""
+    return entry.runtime_data

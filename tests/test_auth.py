@@ -29,7 +29,7 @@ from custom_components.dexcom_oauth.client import (
 )
 from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.components.application_credentials import ClientCredential
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     OAuth2TokenRequestConnectionError,
@@ -52,6 +52,7 @@ from .common import (
     async_advance,
     bearer_tokens,
     mock_api_server,
+    reauth_flows,
     requests_to,
     token_payload,
 )
@@ -65,16 +66,6 @@ OTHER_HOST_TOKEN_URL = "https://elsewhere.example/v2/oauth2/token"
 def token_expiry() -> float:
     """Let the stored token expire two hours after NOW, whatever the wall clock."""
     return EXPIRY
-
-
-def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
-    """Return the reauth flows in progress for an entry."""
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["context"]["source"] == SOURCE_REAUTH
-        and flow["context"]["entry_id"] == entry.entry_id
-    ]
 
 
 def provider_of(entry: MockConfigEntry) -> TokenProvider:

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.dexcom_oauth.const import DOMAIN
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ImplementationUnavailableError
@@ -40,6 +40,7 @@ from .common import (
     egvs_payload,
     in_turn,
     mock_api,
+    reauth_flows,
     requests_to,
     token_payload,
 )
@@ -77,16 +78,6 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-
-
-def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
-    """Return the reauth flows in progress for an entry."""
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["context"]["source"] == SOURCE_REAUTH
-        and flow["context"]["entry_id"] == entry.entry_id
-    ]
 
 
 async def test_setup_and_unload(

@@ -23,15 +23,14 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.dexcom_oauth.client import GlucoseReading
 from custom_components.dexcom_oauth.const import DOMAIN
-from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from dexcom_simulator import Simulator, SimulatorConfig
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 
-from .common import CLIENT_ID, CLIENT_SECRET
+from .common import CLIENT_ID, CLIENT_SECRET, coordinator_of, reauth_flows, state_of
 from .live.browser import choose_user
 from .live.server import EGVS, TOKEN, LiveSimulator, serve
 
@@ -118,12 +117,6 @@ async def linked(
     return entry
 
 
-def coordinator_of(entry: MockConfigEntry) -> DexcomCoordinator:
-    """Return the entry's coordinator."""
-    coordinator: DexcomCoordinator = entry.runtime_data
-    return coordinator
-
-
 def shown_value(record: dict[str, Any]) -> int | None:
     """Return the value a reading should show: beyond 40-400, the bound it passed."""
     value: int | None = record["value"]
@@ -160,13 +153,6 @@ def assert_nothing_lost(entry: MockConfigEntry, live: LiveSimulator) -> None:
     assert ids == [record["recordId"] for record in visible]
     times = [reading.system_time for reading in kept]
     assert times == sorted(times)
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state; it must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 def assert_api_problem(hass: HomeAssistant, kind: str | None = None) -> None:
@@ -219,16 +205,6 @@ async def failed_poll(
     await next_poll(hass, freezer, entry)
     assert not coordinator_of(entry).last_update_success
     assert_api_problem(hass)
-
-
-def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
-    """Return the reauth flows in progress for an entry."""
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["context"]["source"] == SOURCE_REAUTH
-        and flow["context"]["entry_id"] == entry.entry_id
-    ]
 
 
 @pytest.mark.usefixtures("current_request_with_host", "setup_credentials")

@@ -26,7 +26,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverter
 
-from .common import USER_ID, EgvsServer, async_advance, egv, mock_api, series
+from .common import USER_ID, EgvsServer, async_advance, egv, mock_api, series, state_of
 from .conftest import NOW
 
 START = datetime.fromisoformat(NOW)
@@ -52,13 +52,6 @@ def token_expiry() -> float:
 def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
     """Return an hour of ordinary readings followed by `newest`."""
     return [*series(NEWEST - POLL, 11), newest]
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state, failing clearly when it does not exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
 
 
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
