@@ -41,7 +41,8 @@ type TokenProvider = Callable[[str | None], Awaitable[str]]
 """Returns a valid access token.
 
 Called with None for the current token, or with a token Dexcom just
-rejected (401) to force a refresh.
+rejected (401) to force a refresh. Raises DexcomAuthError when the account
+must be linked again and DexcomConnectionError when a refresh failed for now.
 """
 
 MAX_WINDOW: Final = timedelta(days=30)
