@@ -41,7 +41,8 @@ type TokenProvider = Callable[[str | None], Awaitable[str]]
 """Returns a valid access token.
 
 Called with None for the current token, or with a token Dexcom just
-rejected (401) to force a refresh.
+rejected (401) to force a refresh. Raises DexcomAuthError when the account
+must be linked again and DexcomConnectionError when a refresh failed for now.
 """
 
 MAX_WINDOW: Final = timedelta(days=30)
@@ -85,6 +86,25 @@ def _ceil_second(moment: datetime) -> datetime:
     """Round up to a whole second so that no data at the end is lost."""
     floored = _floor_second(moment)
     return floored if floored == moment else floored + _ONE_SECOND
+
+
+def parse_body[T](endpoint: str, body: bytes, parse: Callable[[object], T]) -> T:
+    """Decode a 2xx body as JSON and parse it; any failure is a response error.
+
+    The causes are left out: their messages may quote the body.
+    """
+    try:
+        payload = json.loads(body)
+    except ValueError, RecursionError:
+        raise DexcomResponseError(f"{endpoint}: answer is not JSON") from None
+    try:
+        return parse(payload)
+    except DexcomError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a parser bug becomes a response error too
+        raise DexcomResponseError(
+            f"{endpoint}: answer could not be parsed ({type(err).__name__})"
+        ) from None
 
 
 def egv_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -199,19 +219,7 @@ class DexcomClient:
             raise DexcomRequestError(status)
         if not 200 <= status < 300:
             raise DexcomResponseError(f"{endpoint}: unexpected HTTP {status}")
-        # The causes are left out: they may quote the body.
-        try:
-            payload = json.loads(body)
-        except ValueError, RecursionError:
-            raise DexcomResponseError(f"{endpoint}: answer is not JSON") from None
-        try:
-            return parse(payload)
-        except DexcomError:
-            raise
-        except Exception as err:  # noqa: BLE001 - a parser bug becomes a response error too
-            raise DexcomResponseError(
-                f"{endpoint}: answer could not be parsed ({type(err).__name__})"
-            ) from None
+        return parse_body(endpoint, body, parse)
 
     async def _request(
         self, endpoint: str, params: dict[str, str] | None, token: str
