@@ -271,8 +271,9 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self._devices_checked = now
         try:
             devices = await self.client.devices()
+        except DexcomAuthError:
+            raise  # the refresh token was refused: re-link, as for readings
         except DexcomError as err:
-            # The readings matter; a refused login shows on the next egvs poll.
             _LOGGER.debug("Could not fetch Dexcom devices: %s", err)
             return
         device = max(
