@@ -279,6 +279,8 @@ async def test_link_through_config_flow(
         ("/v3/users/self/dataRange", 200),
         (EGVS, 200),
         ("/v3/users/self/devices", 200),
+        ("/v3/users/self/events", 200),
+        ("/v3/users/self/alerts", 200),
     ]
 
 

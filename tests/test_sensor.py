@@ -61,7 +61,9 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     return state.state
 
 
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.parametrize(
+    "platform", [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT]
+)
 async def test_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

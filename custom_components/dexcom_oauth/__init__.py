@@ -23,10 +23,11 @@ from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import DexcomConfigEntry, DexcomCoordinator, reauth_issue_id
 from .development import DATA_DEVELOPMENT_SERVERS
 from .learned import learned_store
+from .logs import alerts_store
 from .services import async_setup_services
 from .statistics import async_clear_statistics
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 # Only `dexcom_oauth: {development_servers: true}` in configuration.yaml
 # offers a custom server (such as the simulator) in the config flow.
@@ -78,6 +79,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> N
     """Delete what the entry wrote: its statistic, learned state and repair."""
     async_clear_statistics(hass, entry)
     await learned_store(hass, entry).async_remove()
+    await alerts_store(hass, entry).async_remove()
     ir.async_delete_issue(hass, DOMAIN, reauth_issue_id(entry))
 
 
