@@ -173,13 +173,6 @@ class DexcomLogs:
         self.last = LastEvents()
         self.latest_alert: AlertRecord | None = None
 
-    @property
-    def events(self) -> tuple[EventRecord, ...]:
-        """The kept events, oldest first, deleted ones included."""
-        return tuple(
-            sorted(self._events.values(), key=lambda e: (e.system_time, e.record_id))
-        )
-
     async def async_load(self) -> None:
         """Restore the seen alert ids and where alerts were fetched up to."""
         saved = await self._store.async_load()

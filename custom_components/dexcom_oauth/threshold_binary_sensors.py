@@ -57,8 +57,7 @@ class DexcomThresholdBinarySensor(DexcomEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Whether the reading passes the level in force when it was taken."""
         data = self.coordinator.data
-        if data.latest is None:
-            return None
+        assert data.latest is not None  # available only with a current reading
         alert = self.entity_description.alert
         level = threshold(data.device, alert, data.latest.system_time)
         return None if level is None else beyond(data.latest, alert, level)
