@@ -288,3 +288,50 @@ async def test_levels_follow_an_mmol_account(
     low = state(hass, LOW_LEVEL)
     assert low.attributes["unit_of_measurement"] == "mmol/L"
     assert round(float(low.state), 1) == 3.9
+
+
+async def test_get_events_action(
+    hass: HomeAssistant,
+    setup_with_server: MockConfigEntry,
+    events_server: EgvsServer,
+) -> None:
+    """get_events returns the range's events at their times; deleted ones are left out."""
+    events_server.records.extend(
+        [
+            event(NEWEST - timedelta(hours=1), "carbs", "30"),
+            event(NEWEST, "insulin", 3, sub_type="fastActing", unit="units"),
+            event(NEWEST, "carbs", 10, status="deleted", record_id="gone"),
+            event(NEWEST + timedelta(minutes=30), "carbs", 5),
+        ]
+    )
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_events",
+        {
+            "config_entry_id": setup_with_server.entry_id,
+            "start": (NEWEST - timedelta(hours=1)).isoformat(),
+            "end": (NEWEST + timedelta(minutes=30)).isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {
+        "events": [
+            {
+                "time": (NEWEST - timedelta(hours=1)).isoformat(),
+                "type": "carbs",
+                "sub_type": None,
+                "value": 30.0,
+                "unit": "grams",
+                "status": "created",
+            },
+            {
+                "time": NEWEST.isoformat(),
+                "type": "insulin",
+                "sub_type": "fastActing",
+                "value": 3.0,
+                "unit": "units",
+                "status": "created",
+            },
+        ]
+    }

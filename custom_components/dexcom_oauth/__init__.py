@@ -25,6 +25,7 @@ from .development import DATA_DEVELOPMENT_SERVERS
 from .learned import learned_store
 from .logs import alerts_store
 from .services import async_setup_services
+from .services_logs import async_setup_log_services
 from .statistics import async_clear_statistics
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
@@ -47,6 +48,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         CONF_DEVELOPMENT_SERVERS, False
     )
     async_setup_services(hass)
+    async_setup_log_services(hass)
     return True
 
 
