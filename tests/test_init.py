@@ -45,8 +45,8 @@ from .common import (
 )
 from .conftest import NOW
 
-# Alert levels (3), last events (4), level binary sensors (3), alert event (1).
-SETTINGS_ENTITIES = 11
+# Alert levels (3), last events (4), session (2), level binary sensors (3), alert event (1).
+SETTINGS_ENTITIES = 13
 SENSOR_KEYS = (
     "glucose_value",
     "glucose_trend",

@@ -119,6 +119,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self.statistics = GlucoseStatistics(hass, entry, client, self.window)
         self.learned = LearnedState(hass, entry)
         self.logs = DexcomLogs(hass, entry, client)
+        self.statistics.on_fetched = self.logs.follow_session
         # The API trouble of the last poll; None when it succeeded.
         self.problem: ApiProblem | None = None
         self._device: Device | None = None

@@ -22,7 +22,7 @@ account is linked, the alerts Dexcom already holds are marked seen without
 firing: an automation must not take yesterday's urgent low for a new one.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
@@ -48,6 +48,7 @@ from .client import (
 )
 from .const import DOMAIN, FETCH_OVERLAP
 from .schedule import parse_stored_time, stored_time
+from .session import SessionTracker
 from .thresholds import beyond, threshold
 
 _LOGGER = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ class DexcomLogs:
         self._logged_kinds: set[str] = set()
         self.last = LastEvents()
         self.latest_alert: AlertRecord | None = None
+        self.sessions = SessionTracker()
 
     async def async_load(self) -> None:
         """Restore the seen alert ids and where alerts were fetched up to."""
@@ -187,6 +189,7 @@ class DexcomLogs:
                 if (when := parse_stored_time(raw)) is not None
             }
         self._alerts_from = parse_stored_time(saved.get("alerts_from"))
+        self.sessions.restore(saved.get("sessions"))
 
     async def async_save_now(self) -> None:
         """Write the seen alert ids at once (on unload)."""
@@ -219,6 +222,7 @@ class DexcomLogs:
         first = self._events_fetched is None
         if not first and not new:
             return
+        self.follow_session(readings)
         if first or _due(self._events_fetched, now):
             await self._fetch_events(now, newest, first)
         if (
@@ -227,6 +231,13 @@ class DexcomLogs:
             or enters_zone(readings, new, device)
         ):
             await self._fetch_alerts(now, newest)
+
+    def follow_session(self, readings: Sequence[GlucoseReading]) -> None:
+        """Update the sensor session from readings ordered by time."""
+        before = self.sessions.as_dict()
+        self.sessions.update(readings)
+        if self.sessions.as_dict() != before:
+            self._store.async_delay_save(self._as_dict, SAVE_DELAY)
 
     async def _fetch_events(
         self, now: datetime, newest: datetime | None, first: bool
@@ -300,6 +311,7 @@ class DexcomLogs:
             "linked": self._linked,
             "seen": {key: stored_time(when) for key, when in self._seen.items()},
             "alerts_from": stored_time(self._alerts_from),
+            "sessions": self.sessions.as_dict(),
         }
 
     def _log_unusable(self, what: str, problems: tuple[ParseProblem, ...]) -> None:
@@ -329,6 +341,13 @@ class DexcomLogs:
             "alerts_from": stored_time(self._alerts_from),
             "alerts_seen": len(self._seen),
             "alerts_pending": len(self._pending),
+            "session": None
+            if (session := self.sessions.session) is None
+            else {
+                "start": stored_time(session.start),
+                "generation": session.generation,
+                "basis": session.basis,
+            },
         }
 
 

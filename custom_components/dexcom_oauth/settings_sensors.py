@@ -7,6 +7,7 @@ event's own time, which is hours before Home Assistant learns of it.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -21,6 +22,7 @@ from .client import AlertName, EventRecord
 from .coordinator import DexcomCoordinator
 from .entity import DexcomEntity
 from .logs import LastEvents
+from .session import Session
 from .thresholds import schedule_at, threshold
 
 # Insulin has no unit in Home Assistant; "U" is what pens and pumps show.
@@ -173,6 +175,61 @@ class DexcomLastEventSensor(DexcomEntity, SensorEntity):
         return attributes
 
 
+@dataclass(frozen=True, kw_only=True)
+class DexcomSessionDescription(SensorEntityDescription):
+    """A sensor session sensor: which time of the session it shows."""
+
+    time_fn: Callable[[Session], datetime | None]
+
+
+SESSION_SENSORS: tuple[DexcomSessionDescription, ...] = (
+    DexcomSessionDescription(
+        key="sensor_session_start",
+        translation_key="sensor_session_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        time_fn=lambda session: session.start,
+    ),
+    DexcomSessionDescription(
+        key="sensor_session_end",
+        translation_key="sensor_session_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        time_fn=lambda session: session.expected_end,
+    ),
+)
+
+
+class DexcomSessionSensor(DexcomEntity, SensorEntity):
+    """When the current sensor session began or should end: always an estimate."""
+
+    entity_description: DexcomSessionDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Always: unknown until a sensor change was seen."""
+        return True
+
+    @property
+    @override
+    def native_value(self) -> datetime | None:
+        """The estimated time."""
+        session = self.coordinator.logs.sessions.session
+        return None if session is None else self.entity_description.time_fn(session)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Say that it is an estimate, from what, and the grace period's end."""
+        session = self.coordinator.logs.sessions.session
+        grace = None if session is None else session.grace_end
+        return {
+            "estimated": True,
+            "basis": None if session is None else session.basis,
+            "generation": None if session is None else session.generation,
+            "grace_period_end": None if grace is None else grace.isoformat(),
+        }
+
+
 def settings_sensors(
     coordinator: DexcomCoordinator, glucose_unit: str
 ) -> Iterable[SensorEntity]:
@@ -181,3 +238,4 @@ def settings_sensors(
         DexcomThresholdSensor(coordinator, d, glucose_unit) for d in THRESHOLD_SENSORS
     )
     yield from (DexcomLastEventSensor(coordinator, d) for d in LAST_EVENT_SENSORS)
+    yield from (DexcomSessionSensor(coordinator, d) for d in SESSION_SENSORS)
