@@ -47,6 +47,7 @@ from .client import (
     ProblemKind,
 )
 from .const import DOMAIN, FETCH_OVERLAP
+from .event_statistics import BACKFILL, EventStatistics
 from .schedule import parse_stored_time, stored_time
 from .session import SessionTracker
 from .thresholds import beyond, threshold
@@ -57,7 +58,8 @@ _LOGGER = logging.getLogger(__name__)
 LOGS_INTERVAL: Final = timedelta(hours=2)
 # Every events request reaches back this far before the newest reading.
 EVENTS_LOOKBACK: Final = timedelta(hours=24)
-# After a (re)start the events of this long are fetched once, for the "last" ones.
+# Events are kept this long for the "last" sensors and the daily totals; after
+# a (re)start the first request reaches back BACKFILL, for the daily totals.
 EVENTS_KEPT: Final = timedelta(days=7)
 # The first alerts request reaches back this far, and none reaches further:
 # older alerts are not fired (after a long outage they are history).
@@ -161,6 +163,7 @@ class DexcomLogs:
         self._entry = entry
         self._client = client
         self._store = alerts_store(hass, entry)
+        self._statistics = EventStatistics(hass, entry)
         self._seen: dict[str, datetime] = {}
         # Whether alerts were ever fetched for this entry (stored with the ids).
         self._linked = False
@@ -243,7 +246,8 @@ class DexcomLogs:
         self, now: datetime, newest: datetime | None, first: bool
     ) -> None:
         anchor = newest or now
-        start = anchor - (EVENTS_KEPT if first else EVENTS_LOOKBACK)
+        # The first request spans BACKFILL to now: one request (30-day limit).
+        start = now - BACKFILL if first else anchor - EVENTS_LOOKBACK
         try:
             batch = await self._client.events(start, now)
         except DexcomError as err:
@@ -254,6 +258,9 @@ class DexcomLogs:
         for event in batch.records:
             self._events[event.record_id] = event
         horizon = anchor - EVENTS_KEPT
+        self._statistics.update(
+            self._events.values(), start if first else horizon, anchor
+        )
         self._events = {
             key: event
             for key, event in self._events.items()
