@@ -150,7 +150,9 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         if self.window.latest_glucose is None and self._unit is GlucoseUnit.UNKNOWN:
             await self._search_unit()
         self.statistics.update(new)
-        await self.logs.async_after_poll(now, self.window.readings, new, self._device)
+        await self.logs.async_after_poll(
+            now, start, self.window.readings, new, self._device
+        )
         newest = self.window.newest
         self.schedule.record_poll(now, newest.system_time if newest else None)
         self._plan_next_poll(now)

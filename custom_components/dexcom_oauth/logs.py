@@ -9,9 +9,10 @@ timer, so they cost nothing while no data arrives. The readings decide when:
   show (no readings, rise, fall...).
 - Events: at most every LOGS_INTERVAL after a poll that brought readings.
 
-Records are placed by systemTime and Dexcom delivers them hours late, so a
-window starts before the newest reading seen at the previous fetch (like
-egvs), never at the previous fetch's wall-clock time. Events are asked for a
+Records are placed by systemTime and Dexcom delivers them hours late, so an
+alerts window starts before the newest reading seen at the previous fetch,
+or where the egvs request began if earlier (a settling backlog), never at the
+previous fetch's wall-clock time. Events are asked for a
 whole EVENTS_LOOKBACK each time, so an edit or deletion of the last day's
 entries corrects the entities. A failed fetch keeps what is shown and is
 retried after the next poll that brings readings; the readings never wait.
@@ -215,11 +216,16 @@ class DexcomLogs:
     async def async_after_poll(
         self,
         now: datetime,
+        fetched_from: datetime,
         readings: tuple[GlucoseReading, ...],
         new: Iterable[GlucoseReading],
         device: Device | None,
     ) -> None:
-        """Fetch what is due after a successful egvs poll; never raise."""
+        """Fetch what is due after a successful egvs poll; never raise.
+
+        `fetched_from` is where the egvs request began: a settling backlog's
+        alerts lie there too.
+        """
         new = tuple(new)
         newest = readings[-1].system_time if readings else None
         first = self._events_fetched is None
@@ -233,7 +239,7 @@ class DexcomLogs:
             or _due(self._alerts_fetched, now)
             or enters_zone(readings, new, device)
         ):
-            await self._fetch_alerts(now, newest)
+            await self._fetch_alerts(now, fetched_from, newest)
 
     def follow_session(self, readings: Sequence[GlucoseReading]) -> None:
         """Update the sensor session from readings ordered by time."""
@@ -268,12 +274,14 @@ class DexcomLogs:
         }
         self.last = last_events(self._events.values())
 
-    async def _fetch_alerts(self, now: datetime, newest: datetime | None) -> None:
+    async def _fetch_alerts(
+        self, now: datetime, fetched_from: datetime, newest: datetime | None
+    ) -> None:
         anchor = newest or now
         start = (
             anchor - ALERTS_FIRST
             if self._alerts_from is None
-            else min(self._alerts_from, anchor) - FETCH_OVERLAP
+            else min(self._alerts_from - FETCH_OVERLAP, fetched_from)
         )
         start = max(start, now - ALERTS_FIRST - EVENTS_LOOKBACK)
         try:
