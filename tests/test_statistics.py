@@ -229,12 +229,25 @@ async def test_backfill_retried_after_a_failure(
     assert await hourly(hass, config_entry) == {}
 
     coordinator = config_entry.runtime_data
-    polls = len(egvs_queries(aioclient_mock))
-    while len(egvs_queries(aioclient_mock)) < polls + 3:
-        # The second refresh starts the backfill again, the third finds it running.
+
+    async def refresh() -> None:
         freezer.tick(coordinator.update_interval + timedelta(seconds=1))
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
+        # The catch-up asks the recorder first: let it reach Dexcom.
+        await async_wait_recording_done(hass)
+        await hass.async_block_till_done()
+
+    # A later refresh starts the backfill again (it runs in the background,
+    # so it may reach Dexcom only after a refresh or two on a busy machine).
+    for _ in range(10):
+        if len(backfills) == 2:
+            break
+        await refresh()
+    assert len(backfills) == 2
+    # Refreshes while it runs start no second one.
+    await refresh()
+    await refresh()
     assert len(backfills) == 2
     release.set()
     await settle(hass)
