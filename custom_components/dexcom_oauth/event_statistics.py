@@ -44,6 +44,7 @@ _LOGGER = logging.getLogger(__name__)
 BACKFILL: Final = timedelta(days=30)
 # Rows read back to find the running total before the first rewritten day.
 _ROWS_BACK: Final = 64
+# Insulin has no unit in Home Assistant; "U" is what pens and pumps show.
 UNIT_INSULIN: Final = "U"
 
 

@@ -176,7 +176,6 @@ class DexcomLogs:
         self._listeners: list[AlertListener] = []
         self._logged_kinds: set[str] = set()
         self.last = LastEvents()
-        self.latest_alert: AlertRecord | None = None
         self.sessions = SessionTracker()
 
     async def async_load(self) -> None:
@@ -295,8 +294,6 @@ class DexcomLogs:
         fresh = [alert for alert in batch.records if alert.record_id not in self._seen]
         for alert in fresh:
             self._seen[alert.record_id] = alert.system_time
-        if batch.records:
-            self.latest_alert = batch.records[-1]
         # Written only on a change: the store is on the SD card too.
         changed = bool(fresh) or not self._linked
         if self._linked:

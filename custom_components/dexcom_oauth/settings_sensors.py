@@ -21,12 +21,10 @@ from homeassistant.util import dt as dt_util
 from .client import AlertName, EventRecord
 from .coordinator import DexcomCoordinator
 from .entity import DexcomEntity
+from .event_statistics import UNIT_INSULIN
 from .logs import LastEvents
 from .session import Session
 from .thresholds import schedule_at, threshold
-
-# Insulin has no unit in Home Assistant; "U" is what pens and pumps show.
-UNIT_INSULIN = "U"
 
 
 @dataclass(frozen=True, kw_only=True)
