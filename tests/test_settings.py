@@ -276,6 +276,15 @@ async def test_log_failures_never_break_the_readings(
     await async_advance(hass, freezer, POLL)
     assert len(requests_to(aioclient_mock, EVENTS_URL)) == 2
 
+    # An endpoint that keeps failing is asked less and less often: after 5, 10,
+    # 20, 40 and 80 minutes, then every LOGS_INTERVAL, however many readings come.
+    alerts_server.fail(times=100, status=HTTPStatus.FORBIDDEN)
+    before = len(requests_to(aioclient_mock, ALERTS_URL))
+    for _ in range(int(timedelta(hours=5) / POLL)):
+        await next_reading(hass, freezer, api_server)
+    assert 5 <= len(requests_to(aioclient_mock, ALERTS_URL)) - before <= 7
+    assert state(hass, "sensor.dexcom_glucose_value").state == "120"
+
 
 @pytest.mark.parametrize(
     "readings",
@@ -335,3 +344,16 @@ async def test_get_events_action(
             },
         ]
     }
+
+
+@pytest.mark.parametrize("readings", [[]])
+async def test_account_without_readings(
+    hass: HomeAssistant,
+    setup_with_server: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Without readings the logs are still fetched; level binary sensors wait."""
+    assert len(requests_to(aioclient_mock, ALERTS_URL)) == 1
+    assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
+    assert state(hass, LOW_LEVEL).state == "70.0"
+    assert state(hass, CARBS).state == STATE_UNKNOWN

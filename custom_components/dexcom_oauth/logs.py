@@ -62,9 +62,14 @@ EVENTS_LOOKBACK: Final = timedelta(hours=24)
 # Events are kept this long for the "last" sensors and the daily totals; after
 # a (re)start the first request reaches back BACKFILL, for the daily totals.
 EVENTS_KEPT: Final = timedelta(days=7)
-# The first alerts request reaches back this far, and none reaches further:
-# older alerts are not fired (after a long outage they are history).
+# The first alerts request reaches back this far.
 ALERTS_FIRST: Final = timedelta(hours=24)
+# No alerts request reaches further: older alerts are not fired (after a long
+# outage they are history); seen ids are kept longer (SEEN_KEPT).
+ALERTS_MAX_BACK: Final = timedelta(days=2)
+# A failed request is retried after this, doubling up to LOGS_INTERVAL, so an
+# endpoint that keeps failing costs no more than one that works.
+RETRY_FIRST: Final = timedelta(minutes=5)
 # Seen alert ids are kept this long (longer than any alerts window), and at most this many.
 SEEN_KEPT: Final = timedelta(days=3)
 SEEN_MAX: Final = 2000
@@ -169,8 +174,10 @@ class DexcomLogs:
         # Whether alerts were ever fetched for this entry (stored with the ids).
         self._linked = False
         self._events: dict[str, EventRecord] = {}
-        self._events_fetched: datetime | None = None
-        self._alerts_fetched: datetime | None = None
+        # Whether the first (backfilling) events request succeeded.
+        self._events_loaded = False
+        self._events_cadence = Cadence()
+        self._alerts_cadence = Cadence()
         self._alerts_from: datetime | None = None
         self._pending: list[AlertRecord] = []
         self._listeners: list[AlertListener] = []
@@ -227,17 +234,12 @@ class DexcomLogs:
         """
         new = tuple(new)
         newest = readings[-1].system_time if readings else None
-        first = self._events_fetched is None
-        if not first and not new:
+        if not new and self._events_loaded:
             return
         self.follow_session(readings)
-        if first or _due(self._events_fetched, now):
-            await self._fetch_events(now, newest, first)
-        if (
-            self._alerts_fetched is None
-            or _due(self._alerts_fetched, now)
-            or enters_zone(readings, new, device)
-        ):
+        if self._events_cadence.due(now):
+            await self._fetch_events(now, newest)
+        if self._alerts_cadence.due(now) or enters_zone(readings, new, device):
             await self._fetch_alerts(now, fetched_from, newest)
 
     def follow_session(self, readings: Sequence[GlucoseReading]) -> None:
@@ -247,18 +249,19 @@ class DexcomLogs:
         if self.sessions.as_dict() != before:
             self._store.async_delay_save(self._as_dict, SAVE_DELAY)
 
-    async def _fetch_events(
-        self, now: datetime, newest: datetime | None, first: bool
-    ) -> None:
+    async def _fetch_events(self, now: datetime, newest: datetime | None) -> None:
         anchor = newest or now
         # The first request spans BACKFILL to now: one request (30-day limit).
+        first = not self._events_loaded
         start = now - BACKFILL if first else anchor - EVENTS_LOOKBACK
         try:
             batch = await self._client.events(start, now)
         except DexcomError as err:
             _LOGGER.debug("Could not fetch Dexcom events: %s", err)
+            self._events_cadence.failed(now)
             return
-        self._events_fetched = now
+        self._events_cadence.succeeded(now)
+        self._events_loaded = True
         self._log_unusable("event(s)", batch.problems)
         for event in batch.records:
             self._events[event.record_id] = event
@@ -282,14 +285,16 @@ class DexcomLogs:
             if self._alerts_from is None
             else min(self._alerts_from - FETCH_OVERLAP, fetched_from)
         )
-        start = max(start, now - ALERTS_FIRST - EVENTS_LOOKBACK)
+        start = max(start, now - ALERTS_MAX_BACK)
         try:
             batch = await self._client.alerts(start, now)
         except DexcomError as err:
             _LOGGER.debug("Could not fetch Dexcom alerts: %s", err)
+            self._alerts_cadence.failed(now)
             return
-        self._alerts_fetched = now
-        self._alerts_from = anchor
+        self._alerts_cadence.succeeded(now)
+        if newest is not None:
+            self._alerts_from = newest
         self._log_unusable("alert(s)", batch.problems)
         fresh = [alert for alert in batch.records if alert.record_id not in self._seen]
         for alert in fresh:
@@ -348,8 +353,8 @@ class DexcomLogs:
         """Return what a maintainer needs: counts and times, never ids."""
         return {
             "events_kept": len(self._events),
-            "events_fetched": stored_time(self._events_fetched),
-            "alerts_fetched": stored_time(self._alerts_fetched),
+            "events_fetched": stored_time(self._events_cadence.last_success),
+            "alerts_fetched": stored_time(self._alerts_cadence.last_success),
             "alerts_from": stored_time(self._alerts_from),
             "alerts_seen": len(self._seen),
             "alerts_pending": len(self._pending),
@@ -363,5 +368,29 @@ class DexcomLogs:
         }
 
 
-def _due(last: datetime | None, now: datetime) -> bool:
-    return last is None or now - last >= LOGS_INTERVAL
+class Cadence:
+    """When an endpoint is due: LOGS_INTERVAL after a success, sooner after a failure."""
+
+    def __init__(self) -> None:
+        """Start due."""
+        self.last_success: datetime | None = None
+        self._last_try: datetime | None = None
+        self._retry: timedelta | None = None
+
+    def due(self, now: datetime) -> bool:
+        """Whether the endpoint should be asked at `now`."""
+        if self._last_try is None:
+            return True
+        return now - self._last_try >= (self._retry or LOGS_INTERVAL)
+
+    def succeeded(self, now: datetime) -> None:
+        """Note a success: next due after LOGS_INTERVAL."""
+        self.last_success = self._last_try = now
+        self._retry = None
+
+    def failed(self, now: datetime) -> None:
+        """Note a failure: retry after RETRY_FIRST, doubling up to LOGS_INTERVAL."""
+        self._last_try = now
+        self._retry = min(
+            RETRY_FIRST if self._retry is None else self._retry * 2, LOGS_INTERVAL
+        )
