@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 import logging
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -12,6 +13,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.dexcom_oauth.event_statistics import statistic_ids
 from custom_components.dexcom_oauth.logs import LOGS_INTERVAL
+from homeassistant.components.logbook.helpers import async_determine_event_types
+from homeassistant.components.logbook.processor import EventProcessor
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
@@ -19,8 +22,9 @@ from homeassistant.components.recorder.statistics import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.setup import async_setup_component
 
-from .common import EgvsServer, async_advance, egv, event
+from .common import EgvsServer, alert, async_advance, egv, event
 from .conftest import NOW
 
 START = datetime.fromisoformat(NOW)
@@ -152,3 +156,41 @@ async def test_days_without_events_are_zeros(
     """Without any event the days are still written, as zeros."""
     carbs_id = statistic_ids(setup_with_server)[0]
     assert set((await daily(hass, carbs_id)).values()) == {(0, 0)}
+
+
+async def test_alerts_show_in_the_logbook(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_credentials: None,
+    config_entry: MockConfigEntry,
+    alerts_server: EgvsServer,
+    api_server: EgvsServer,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A fired alert is an entry of the logbook (Activity), with its type."""
+    assert await async_setup_component(hass, "logbook", {})
+    key = f"dexcom_oauth.{config_entry.entry_id}.alerts"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {"linked": True, "seen": {}, "alerts_from": None},
+    }
+    alerts_server.records.append(alert(START - timedelta(hours=2), "urgentLow"))
+    freezer.move_to(NOW)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+
+    processor = EventProcessor(
+        hass,
+        async_determine_event_types(hass, ["event.dexcom_dexcom_alert"], None),
+        ["event.dexcom_dexcom_alert"],
+    )
+    entries = await get_instance(hass).async_add_executor_job(
+        processor.get_events, START - timedelta(hours=1), START + timedelta(hours=1)
+    )
+    assert [entry["state"] for entry in entries] == [
+        hass.states.get("event.dexcom_dexcom_alert").state  # type: ignore[union-attr]  # it fired
+    ]

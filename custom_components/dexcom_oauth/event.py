@@ -58,8 +58,16 @@ class DexcomAlertEvent(DexcomEntity, EventEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Listen for new alerts, first those found before the entity existed."""
+        """Listen for new alerts once the entity's first state is written.
+
+        Alerts found before (at setup) then fire as state changes, which the
+        logbook lists; a first state would not be listed.
+        """
         await super().async_added_to_hass()
+        self.async_on_remove(self.hass.loop.call_soon(self._listen).cancel)
+
+    @callback
+    def _listen(self) -> None:
         self.async_on_remove(
             self.coordinator.logs.async_add_alert_listener(self._alert_fired)
         )
