@@ -532,6 +532,21 @@ async def test_settings_and_logs_of_every_user(
         profile.alerts.urgent_low
     )
 
+    # The latest current reading against the user's low level (the same in every
+    # schedule); a LOW counts as 40.
+    latest = coordinator_of(entry).data.latest
+    assert latest is not None
+    value = (
+        40
+        if latest.status == "low"
+        else 400
+        if latest.status == "high"
+        else latest.value
+    )
+    assert value is not None
+    below = state_of(hass, "binary_sensor.dexcom_below_low")
+    assert below == ("on" if value <= profile.alerts.low else "off")
+
     # Every alert shown by the last alerts request and not before linking fired
     # once, at its own time; the simulator is asked as it was at that request.
     logs = coordinator_of(entry).logs.diagnostics()
