@@ -157,6 +157,51 @@ def devices_payload(generation: str = "g7") -> dict[str, Any]:
     }
 
 
+def alert(
+    system_time: datetime,
+    name: str = "urgentLow",
+    *,
+    state: str = "activeAlarming",
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    """Return one v3 alert record as Dexcom sends it."""
+    return {
+        "recordId": record_id or f"alert-{name}-{system_time:%Y%m%d%H%M%S}",
+        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "alertName": name,
+        "alertState": state,
+        "displayDevice": "iOS",
+        "transmitterGeneration": "g7",
+        "transmitterId": TRANSMITTER_ID,
+        "displayApp": "G7",
+    }
+
+
+def event(
+    system_time: datetime,
+    event_type: str = "carbs",
+    value: object = 45,
+    *,
+    sub_type: str | None = None,
+    unit: str = "grams",
+    status: str = "created",
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    """Return one v3 event record as Dexcom sends it."""
+    return {
+        "recordId": record_id
+        or f"event-{event_type}-{sub_type}-{system_time:%Y%m%d%H%M%S}",
+        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "eventStatus": status,
+        "eventType": event_type,
+        "eventSubType": sub_type,
+        "value": value,
+        "unit": unit,
+    }
+
+
 def mock_api(
     aioclient_mock: AiohttpClientMocker,
     records: list[dict[str, Any]],
@@ -169,9 +214,20 @@ def mock_api(
         f"{base_url}/v3/users/self/devices", json=devices_payload(generation)
     )
     aioclient_mock.get(f"{base_url}/v3/users/self/dataRange", json=data_range_payload())
+    mock_no_logs(aioclient_mock, base_url)
+
+
+def mock_no_logs(aioclient_mock: AiohttpClientMocker, base_url: str = BASE_URL) -> None:
+    """Answer alerts and events with none (after a test cleared the mocks)."""
+    for endpoint in ("alerts", "events"):
+        aioclient_mock.get(
+            f"{base_url}/v3/users/self/{endpoint}", json=egvs_payload([])
+        )
 
 
 EGVS_URL = f"{BASE_URL}/v3/users/self/egvs"
+ALERTS_URL = f"{BASE_URL}/v3/users/self/alerts"
+EVENTS_URL = f"{BASE_URL}/v3/users/self/events"
 DEVICES_URL = f"{BASE_URL}/v3/users/self/devices"
 # What Dexcom's token endpoint hands out on a refresh: both tokens rotate.
 NEW_ACCESS_TOKEN = "test-access-token-rotated-2b9a"
@@ -258,6 +314,7 @@ def mock_api_server(
     aioclient_mock.get(EGVS_URL, side_effect=server)
     aioclient_mock.get(DEVICES_URL, json=devices_payload(generation))
     aioclient_mock.get(f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload())
+    mock_no_logs(aioclient_mock)
     return server
 
 

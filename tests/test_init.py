@@ -46,6 +46,8 @@ from .common import (
 )
 from .conftest import NOW
 
+# Alert levels (3), last events (4), session (2), level binary sensors (3), alert event (1).
+SETTINGS_ENTITIES = 13
 SENSOR_KEYS = (
     "glucose_value",
     "glucose_trend",
@@ -117,7 +119,7 @@ async def test_reload(
     assert entry.runtime_data is not old_coordinator
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert {e.entity_id for e in entries} == before
-    assert len(entries) == len(SENSOR_KEYS) + 1  # and the API status
+    assert len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES
     assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
@@ -376,7 +378,7 @@ async def test_new_account_id_moves_registry_ids(
         assert registered.device_id == device.id
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert len(entries) == len(SENSOR_KEYS) + 1  # and the API status
+    assert len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES
 
 
 async def test_stale_rejection_does_not_refresh_again(
@@ -428,5 +430,7 @@ async def test_custom_server(
         f"{server}/v2/oauth2/token",
         f"{server}/v3/users/self/egvs",
         f"{server}/v3/users/self/devices",
+        f"{server}/v3/users/self/events",
+        f"{server}/v3/users/self/alerts",
     ]
     assert hass.states.get(VALUE_ENTITY).state == "132"

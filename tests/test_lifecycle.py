@@ -213,7 +213,7 @@ async def test_learned_state_written_rarely_and_on_unload(
     original = Store._async_write_data
 
     async def counting(store: Store[Any], *args: Any) -> None:
-        if store.key.startswith(DOMAIN):
+        if store.key.startswith(DOMAIN) and store.key.endswith(".schedule"):
             writes.append(datetime.now(START.tzinfo))
         await original(store, *args)
 

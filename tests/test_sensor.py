@@ -54,7 +54,9 @@ def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
     return [*series(NEWEST - POLL, 11), newest]
 
 
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.parametrize(
+    "platform", [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT]
+)
 async def test_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

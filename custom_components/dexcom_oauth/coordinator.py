@@ -39,6 +39,7 @@ from .const import (
 )
 from .device import device_identifier, model_name
 from .learned import LearnedState
+from .logs import DexcomLogs
 from .problems import ApiProblem, problem_kind
 from .schedule import PollScheduler
 from .statistics import GlucoseStatistics
@@ -117,6 +118,8 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self.window = ReadingWindow()
         self.statistics = GlucoseStatistics(hass, entry, client, self.window)
         self.learned = LearnedState(hass, entry)
+        self.logs = DexcomLogs(hass, entry, client)
+        self.statistics.on_fetched = self.logs.follow_session
         # The API trouble of the last poll; None when it succeeded.
         self.problem: ApiProblem | None = None
         self._device: Device | None = None
@@ -130,6 +133,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
     async def _async_setup(self) -> None:
         """Resume the learned schedule and window, so a restart relearns nothing."""
         self.schedule = await self.learned.async_load(self.window)
+        await self.logs.async_load()
 
     @override
     async def _async_update_data(self) -> DexcomData:
@@ -146,6 +150,9 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         if self.window.latest_glucose is None and self._unit is GlucoseUnit.UNKNOWN:
             await self._search_unit()
         self.statistics.update(new)
+        await self.logs.async_after_poll(
+            now, start, self.window.readings, new, self._device
+        )
         newest = self.window.newest
         self.schedule.record_poll(now, newest.system_time if newest else None)
         self._plan_next_poll(now)
@@ -160,6 +167,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         await super().async_shutdown()
         self._cancel_stale_timer()
         await self.learned.async_save_now(self.schedule, self.window)
+        await self.logs.async_save_now()
 
     @callback
     @override

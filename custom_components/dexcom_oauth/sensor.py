@@ -36,6 +36,7 @@ from .const import DOMAIN
 from .coordinator import DexcomConfigEntry, DexcomCoordinator, DexcomData
 from .entity import DexcomEntity
 from .readings import TREND_STATES, glucose_range, glucose_value
+from .settings_sensors import settings_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -160,6 +161,7 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
     unit = _glucose_unit(hass, entry, coordinator.data)
     async_add_entities(DexcomSensor(coordinator, d, unit) for d in SENSORS)
+    async_add_entities(settings_sensors(coordinator, unit))
 
 
 class DexcomSensor(DexcomEntity, SensorEntity):

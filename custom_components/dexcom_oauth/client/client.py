@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 import json
 import logging
 import math
-from typing import Final
+from typing import Final, Protocol
 
 import aiohttp
 
@@ -26,14 +26,42 @@ from .errors import (
     DexcomResponseError,
     DexcomUnauthorizedError,
 )
-from .models import DataRange, Devices, EgvBatch
+from .models import (
+    AlertRecord,
+    CalibrationRecord,
+    DataRange,
+    Devices,
+    EgvBatch,
+    EventRecord,
+    RecordBatch,
+)
 from .parse import (
     merge_problems,
     merge_readings,
+    parse_alerts,
+    parse_calibrations,
     parse_data_range,
     parse_devices,
     parse_egvs,
+    parse_events,
 )
+
+type _WindowParser[T] = Callable[..., RecordBatch[T]]
+
+
+class _Record(Protocol):
+    """What every windowed record has: an id and a time."""
+
+    @property
+    def record_id(self) -> str:
+        """Dexcom's unique id of the record."""
+        ...
+
+    @property
+    def system_time(self) -> datetime:
+        """The record's true time (UTC)."""
+        ...
+
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -194,6 +222,52 @@ class DexcomClient:
     async def devices(self) -> Devices:
         """Fetch the account's devices and alert settings."""
         return await self._get("devices", parse_devices)
+
+    async def alerts(self, start: datetime, end: datetime) -> RecordBatch[AlertRecord]:
+        """Fetch the alerts that fired between start and end."""
+        return await self._records("alerts", parse_alerts, start, end)
+
+    async def events(self, start: datetime, end: datetime) -> RecordBatch[EventRecord]:
+        """Fetch the user-entered events (carbs, insulin...) between start and end."""
+        return await self._records("events", parse_events, start, end)
+
+    async def calibrations(
+        self, start: datetime, end: datetime
+    ) -> RecordBatch[CalibrationRecord]:
+        """Fetch the calibrations between start and end."""
+        return await self._records("calibrations", parse_calibrations, start, end)
+
+    async def _records[T: _Record](
+        self, endpoint: str, parser: _WindowParser[T], start: datetime, end: datetime
+    ) -> RecordBatch[T]:
+        """Fetch a windowed endpoint in 30-day requests and merge by recordId."""
+        windows = egv_windows(start, end)
+        earliest = windows[0][0]
+        latest = end.astimezone(UTC) + CLOCK_SKEW
+
+        def parse(payload: object) -> RecordBatch[T]:
+            return parser(payload, earliest=earliest, latest=latest)
+
+        batches = [
+            await self._get(
+                endpoint,
+                parse,
+                {
+                    "startDate": _query_time(window_start),
+                    "endDate": _query_time(window_end),
+                },
+            )
+            for window_start, window_end in windows
+        ]
+        merged = {
+            record.record_id: record for batch in batches for record in batch.records
+        }
+        return RecordBatch(
+            records=tuple(
+                sorted(merged.values(), key=lambda r: (r.system_time, r.record_id))
+            ),
+            problems=merge_problems(batch.problems for batch in batches),
+        )
 
     async def _get[T](
         self,
