@@ -1,8 +1,9 @@
 // End to end: scripts/develop, then a person in Chromium links two of the
 // simulator's sandbox users through Home Assistant's UI, naming them "Alex"
 // and "Sam"; each gets its own device, entities and statistic named after it,
-// the same Dexcom user cannot be linked twice, the README's examples work, and
-// stopping the stack leaves nothing.
+// the same Dexcom user cannot be linked twice, the README's examples work,
+// Alex's settings and logs (alert levels, last events, session, alert event,
+// get_events, daily totals) are there, and stopping the stack leaves nothing.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
