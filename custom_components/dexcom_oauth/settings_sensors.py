@@ -162,13 +162,17 @@ class DexcomLastEventSensor(DexcomEntity, SensorEntity):
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
-        """When the event happened, and the exercise's intensity."""
+        """When the event happened, and the exercise's intensity.
+
+        Without an event there is no time to give: a null time would show as
+        "56 years ago" in a card's relative time.
+        """
         event = self._event
-        attributes: dict[str, Any] = {
-            "event_time": None if event is None else event.system_time.isoformat()
-        }
+        if event is None:
+            return {}
+        attributes: dict[str, Any] = {"event_time": event.system_time.isoformat()}
         if self.entity_description.key == "last_exercise":
-            sub_type = None if event is None else event.sub_type
+            sub_type = event.sub_type
             attributes["intensity"] = None if sub_type is None else sub_type.value
         return attributes
 
