@@ -64,6 +64,9 @@ class UserProfile:
     gaps_per_day: float
     calibrations_per_session: float
     alerts: AlertThresholds
+    # Alert settings with production quirks (Tidepool's notes): a negative fall
+    # value, a snooze of 28, an empty and a repeated day in daysOfWeek.
+    settings_quirks: bool = False
 
     @property
     def utc_offset_seconds(self) -> int:
@@ -218,6 +221,7 @@ PROFILES: tuple[UserProfile, ...] = (
         alerts=AlertThresholds(
             high=200, low=70, rise=2.0, fall=2.0, night_schedule=True
         ),
+        settings_quirks=True,
     ),
     UserProfile(
         name="SandboxUser5",

@@ -224,6 +224,8 @@ def _schedule(
             "soundOutputMode": "sound",
         }
 
+    quirks = user.profile.settings_quirks
+    fall = settings.fall or 3.0
     return {
         "alertScheduleSettings": {
             "alertScheduleName": name,
@@ -231,13 +233,17 @@ def _schedule(
             "isDefaultSchedule": default,
             "startTime": hours[0],
             "endTime": hours[1],
-            "daysOfWeek": list(_DAYS),
+            "daysOfWeek": [*_DAYS, "", _DAYS[1]] if quirks else list(_DAYS),
             "isActive": active,
             "override": {"isOverrideEnabled": False, "mode": "quiet"},
         },
         "alertSettings": [
             setting(
-                "high", settings.high + relax_high, "mg/dL", settings.high_snooze, True
+                "high",
+                settings.high + relax_high,
+                "mg/dL",
+                28 if quirks else settings.high_snooze,
+                True,
             ),
             setting("low", settings.low, "mg/dL", settings.low_snooze, True),
             setting("urgentLow", settings.urgent_low, "mg/dL", 30, True),
@@ -252,7 +258,11 @@ def _schedule(
                 "rise", settings.rise or 3.0, "mg/dL/min", 0, settings.rise is not None
             ),
             setting(
-                "fall", settings.fall or 3.0, "mg/dL/min", 0, settings.fall is not None
+                "fall",
+                -fall if quirks else fall,
+                "mg/dL/min",
+                0,
+                settings.fall is not None,
             ),
             setting(
                 "noReadings",

@@ -7,13 +7,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
 from yarl import URL
 
+from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 
 # Home Assistant's time zone in tests.
@@ -155,6 +160,51 @@ def devices_payload(generation: str = "g7") -> dict[str, Any]:
     }
 
 
+def alert(
+    system_time: datetime,
+    name: str = "urgentLow",
+    *,
+    state: str = "activeAlarming",
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    """Return one v3 alert record as Dexcom sends it."""
+    return {
+        "recordId": record_id or f"alert-{name}-{system_time:%Y%m%d%H%M%S}",
+        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "alertName": name,
+        "alertState": state,
+        "displayDevice": "iOS",
+        "transmitterGeneration": "g7",
+        "transmitterId": TRANSMITTER_ID,
+        "displayApp": "G7",
+    }
+
+
+def event(
+    system_time: datetime,
+    event_type: str = "carbs",
+    value: object = 45,
+    *,
+    sub_type: str | None = None,
+    unit: str = "grams",
+    status: str = "created",
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    """Return one v3 event record as Dexcom sends it."""
+    return {
+        "recordId": record_id
+        or f"event-{event_type}-{sub_type}-{system_time:%Y%m%d%H%M%S}",
+        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "eventStatus": status,
+        "eventType": event_type,
+        "eventSubType": sub_type,
+        "value": value,
+        "unit": unit,
+    }
+
+
 def mock_api(
     aioclient_mock: AiohttpClientMocker,
     records: list[dict[str, Any]],
@@ -167,9 +217,20 @@ def mock_api(
         f"{base_url}/v3/users/self/devices", json=devices_payload(generation)
     )
     aioclient_mock.get(f"{base_url}/v3/users/self/dataRange", json=data_range_payload())
+    mock_no_logs(aioclient_mock, base_url)
+
+
+def mock_no_logs(aioclient_mock: AiohttpClientMocker, base_url: str = BASE_URL) -> None:
+    """Answer alerts and events with none (after a test cleared the mocks)."""
+    for endpoint in ("alerts", "events"):
+        aioclient_mock.get(
+            f"{base_url}/v3/users/self/{endpoint}", json=egvs_payload([])
+        )
 
 
 EGVS_URL = f"{BASE_URL}/v3/users/self/egvs"
+ALERTS_URL = f"{BASE_URL}/v3/users/self/alerts"
+EVENTS_URL = f"{BASE_URL}/v3/users/self/events"
 DEVICES_URL = f"{BASE_URL}/v3/users/self/devices"
 # What Dexcom's token endpoint hands out on a refresh: both tokens rotate.
 NEW_ACCESS_TOKEN = "test-access-token-rotated-2b9a"
@@ -256,6 +317,7 @@ def mock_api_server(
     aioclient_mock.get(EGVS_URL, side_effect=server)
     aioclient_mock.get(DEVICES_URL, json=devices_payload(generation))
     aioclient_mock.get(f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload())
+    mock_no_logs(aioclient_mock)
     return server
 
 
@@ -321,3 +383,25 @@ async def async_advance(
     freezer.tick(delta)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
+    """Return the reauth flows in progress for an entry."""
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == SOURCE_REAUTH
+        and flow["context"]["entry_id"] == entry.entry_id
+    ]
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state, failing clearly when it does not exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} does not exist"
+    return state.state
+
+
+def coordinator_of(entry: MockConfigEntry) -> DexcomCoordinator:
+    """Return the entry's coordinator."""
+    return entry.runtime_data

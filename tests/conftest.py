@@ -21,9 +21,11 @@ from homeassistant.setup import async_setup_component
 
 from .common import (
     ACCESS_TOKEN,
+    BASE_URL,
     CLIENT_ID,
     CLIENT_SECRET,
     REFRESH_TOKEN,
+    SANDBOX_URL,
     SECRETS,
     USER_ID,
     EgvsServer,
@@ -52,6 +54,37 @@ def no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Generator[None]:
             text += "".join(str(a) for a in record.exc_info[1].args)
         leaked = [secret for secret in SECRETS if secret in text]
         assert not leaked, f"secret in log line: {record.getMessage()!r}"
+
+
+@pytest.fixture
+def alerts_server() -> EgvsServer:
+    """Serve the account's alerts by the asked window; none unless a test adds."""
+    return EgvsServer([])
+
+
+@pytest.fixture
+def events_server() -> EgvsServer:
+    """Serve the account's events by the asked window; none unless a test adds."""
+    return EgvsServer([])
+
+
+@pytest.fixture(autouse=True)
+def serve_logs(
+    request: pytest.FixtureRequest,
+    alerts_server: EgvsServer,
+    events_server: EgvsServer,
+) -> None:
+    """Answer alerts and events wherever Dexcom's API is mocked."""
+    if "aioclient_mock" not in request.fixturenames:
+        return
+    aioclient_mock: AiohttpClientMocker = request.getfixturevalue("aioclient_mock")
+    for base_url in (BASE_URL, SANDBOX_URL):
+        aioclient_mock.get(
+            f"{base_url}/v3/users/self/alerts", side_effect=alerts_server
+        )
+        aioclient_mock.get(
+            f"{base_url}/v3/users/self/events", side_effect=events_server
+        )
 
 
 @pytest.fixture

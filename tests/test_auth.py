@@ -29,7 +29,7 @@ from custom_components.dexcom_oauth.client import (
 )
 from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.components.application_credentials import ClientCredential
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     OAuth2TokenRequestConnectionError,
@@ -41,6 +41,7 @@ from .common import (
     ACCESS_TOKEN,
     CLIENT_ID,
     CLIENT_SECRET,
+    DEVICES_URL,
     EGVS_URL,
     NEW_ACCESS_TOKEN,
     NEW_REFRESH_TOKEN,
@@ -52,6 +53,7 @@ from .common import (
     async_advance,
     bearer_tokens,
     mock_api_server,
+    reauth_flows,
     requests_to,
     token_payload,
 )
@@ -65,16 +67,6 @@ OTHER_HOST_TOKEN_URL = "https://elsewhere.example/v2/oauth2/token"
 def token_expiry() -> float:
     """Let the stored token expire two hours after NOW, whatever the wall clock."""
     return EXPIRY
-
-
-def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
-    """Return the reauth flows in progress for an entry."""
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["context"]["source"] == SOURCE_REAUTH
-        and flow["context"]["entry_id"] == entry.entry_id
-    ]
 
 
 def provider_of(entry: MockConfigEntry) -> TokenProvider:
@@ -113,10 +105,10 @@ async def set_up(
 ) -> EgvsServer:
     """Serve the data endpoints, set the entry up and let it settle.
 
-    A token endpoint mocked before this answers first.
+    Endpoints mocked before this answer first.
     """
     server = mock_api_server(aioclient_mock, readings)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return server
 
@@ -273,6 +265,25 @@ async def test_refused_refresh_token_needs_relink(
     assert len(reauth_flows(hass, entry)) == 1
     assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
     assert f"Token request failed (HTTP {status}): invalid_grant" in caplog.text
+
+
+async def test_refused_refresh_on_devices_needs_relink(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    readings: list[dict[str, Any]],
+) -> None:
+    """A 401 on the device list whose refresh is refused fails setup with reauth."""
+    aioclient_mock.post(
+        TOKEN_URL, status=HTTPStatus.BAD_REQUEST, json={"error": "invalid_grant"}
+    )
+    aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
+    await set_up(hass, entry, aioclient_mock, readings)
+
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass, entry)) == 1
+    assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
+    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
 
 
 def single_use_token_endpoint(sent: list[str], release: asyncio.Event) -> SideEffect:

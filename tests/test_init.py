@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.sensor_analytics import GLYCEMIC_SENSORS
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ImplementationUnavailableError
@@ -41,11 +41,14 @@ from .common import (
     egvs_payload,
     in_turn,
     mock_api,
+    reauth_flows,
     requests_to,
     token_payload,
 )
 from .conftest import NOW
 
+# Alert levels (3), last events (4), session (2), level binary sensors (3), alert event (1).
+SETTINGS_ENTITIES = 13
 SENSOR_KEYS = (
     "glucose_value",
     "glucose_trend",
@@ -80,16 +83,6 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-
-
-def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
-    """Return the reauth flows in progress for an entry."""
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["context"]["source"] == SOURCE_REAUTH
-        and flow["context"]["entry_id"] == entry.entry_id
-    ]
 
 
 async def test_setup_and_unload(
@@ -129,7 +122,9 @@ async def test_reload(
     assert entry.runtime_data is not old_coordinator
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert {e.entity_id for e in entries} == before
-    assert len(entries) == len(SENSOR_KEYS) + 2  # and the API status, the episode event
+    assert (
+        len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
+    )  # the episode event
     assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
@@ -393,7 +388,9 @@ async def test_new_account_id_moves_registry_ids(
         assert registered.device_id == device.id
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
     entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert len(entries) == len(SENSOR_KEYS) + 2  # and the API status, the episode event
+    assert (
+        len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
+    )  # the episode event
 
 
 async def test_stale_rejection_does_not_refresh_again(
@@ -446,5 +443,7 @@ async def test_custom_server(
         f"{server}/v3/users/self/egvs",
         f"{server}/v3/users/self/devices",
         f"{server}/v3/users/self/egvs",  # the analytics' 14 days
+        f"{server}/v3/users/self/events",
+        f"{server}/v3/users/self/alerts",
     ]
     assert hass.states.get(VALUE_ENTITY).state == "132"

@@ -31,11 +31,12 @@ from .common import (
     async_advance,
     devices_payload,
     egv,
+    reauth_flows,
     requests_to,
+    state_of,
     token_payload,
 )
 from .conftest import NOW
-from .test_init import reauth_flows
 
 START = datetime.fromisoformat(NOW)
 VALUE = "sensor.dexcom_glucose_value"
@@ -48,13 +49,6 @@ API_STATUS = "binary_sensor.dexcom_api_status"
 def token_expiry() -> float:
     """Keep the stored token valid for a day of simulated time."""
     return START.timestamp() + 86400
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state; it must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 async def advance_to(

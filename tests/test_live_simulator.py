@@ -22,16 +22,18 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.dexcom_oauth.client import GlucoseReading
+from custom_components.dexcom_oauth.client.parse import MG_DL_PER_MMOL_L
 from custom_components.dexcom_oauth.const import DOMAIN
-from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from dexcom_simulator import Simulator, SimulatorConfig
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
+from dexcom_simulator.profiles import profile_for
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 
-from .common import CLIENT_ID, CLIENT_SECRET
+from .common import CLIENT_ID, CLIENT_SECRET, coordinator_of, reauth_flows, state_of
 from .live.browser import choose_user
 from .live.server import EGVS, TOKEN, LiveSimulator, serve
 
@@ -118,12 +120,6 @@ async def linked(
     return entry
 
 
-def coordinator_of(entry: MockConfigEntry) -> DexcomCoordinator:
-    """Return the entry's coordinator."""
-    coordinator: DexcomCoordinator = entry.runtime_data
-    return coordinator
-
-
 def shown_value(record: dict[str, Any]) -> int | None:
     """Return the value a reading should show: beyond 40-400, the bound it passed."""
     value: int | None = record["value"]
@@ -160,13 +156,6 @@ def assert_nothing_lost(entry: MockConfigEntry, live: LiveSimulator) -> None:
     assert ids == [record["recordId"] for record in visible]
     times = [reading.system_time for reading in kept]
     assert times == sorted(times)
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state; it must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 def assert_api_problem(hass: HomeAssistant, kind: str | None = None) -> None:
@@ -221,16 +210,6 @@ async def failed_poll(
     assert_api_problem(hass)
 
 
-def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
-    """Return the reauth flows in progress for an entry."""
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["context"]["source"] == SOURCE_REAUTH
-        and flow["context"]["entry_id"] == entry.entry_id
-    ]
-
-
 @pytest.mark.usefixtures("current_request_with_host", "setup_credentials")
 async def test_link_through_config_flow(
     hass: HomeAssistant,
@@ -280,6 +259,8 @@ async def test_link_through_config_flow(
         (EGVS, 200),
         ("/v3/users/self/devices", 200),
         (EGVS, 200),  # the analytics' 14 days
+        ("/v3/users/self/events", 200),
+        ("/v3/users/self/alerts", 200),
     ]
 
 
@@ -449,3 +430,131 @@ async def test_backlog_after_a_stall_fetched_completely(
         if reading.system_time < stall_start + timedelta(hours=2)
     ]
     assert len(backlog) >= 20
+
+
+def linked_user(hass: HomeAssistant, live: LiveSimulator, user: str) -> MockConfigEntry:
+    """Return an entry with tokens the simulator issued for `user` now."""
+    grant = live.simulator.issue_tokens(user)
+    live.secrets.update(
+        (grant.access_token, grant.refresh_token, live.simulator.user_id(user))
+    )
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Dexcom",
+        unique_id=live.simulator.user_id(user),
+        data={
+            "auth_implementation": DOMAIN,
+            "region": "custom",
+            "base_url": live.base_url,
+            "token": {**grant.to_json(), "expires_at": time.time() + grant.expires_in},
+        },
+    )
+
+
+def level_mg_dl(hass: HomeAssistant, entity_id: str) -> float:
+    """Return an alert level sensor's state in mg/dL, whatever unit it shows."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    value = float(state.state)
+    if state.attributes["unit_of_measurement"] == "mmol/L":
+        return round(value * MG_DL_PER_MMOL_L)
+    return value
+
+
+@pytest.mark.parametrize("user", [f"SandboxUser{n}" for n in range(1, 8)])
+async def test_settings_and_logs_of_every_user(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    live: LiveSimulator,
+    setup_credentials: None,
+    user: str,
+) -> None:
+    """Levels, alerts fired once each, and last events, as the simulator serves them."""
+    profile = profile_for(user)
+    assert profile is not None
+    offset = profile.utc_offset_minutes // 60
+    await hass.config.async_set_time_zone(f"Etc/GMT{-offset:+d}")
+    at_link = {
+        (record["systemTime"], record["alertName"])
+        for record in live.simulator.records(
+            "alerts", user, START - timedelta(days=2), START
+        )
+    }
+    fired: list[tuple[str, str]] = []
+
+    @callback
+    def alert_fired(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None and new.state not in ("unknown", STATE_UNAVAILABLE):
+            fired.append((new.attributes["alert_time"], new.attributes["alert_name"]))
+
+    async_track_state_change_event(hass, "event.dexcom_dexcom_alert", alert_fired)
+    entry = linked_user(hass, live, user)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    while datetime.now(UTC) < START + timedelta(hours=12):
+        await next_poll(hass, freezer, entry)
+        assert coordinator_of(entry).last_update_success
+
+    # Levels: the user's own, from the schedule in force (Night relaxes high by 40).
+    local_hour = (datetime.now(UTC) + timedelta(hours=offset)).hour
+    night = profile.alerts.night_schedule and (local_hour >= 22 or local_hour < 6)
+    assert level_mg_dl(hass, "sensor.dexcom_low_alert_level") == profile.alerts.low
+    assert level_mg_dl(hass, "sensor.dexcom_high_alert_level") == (
+        profile.alerts.high + (40 if night else 0)
+    )
+    assert level_mg_dl(hass, "sensor.dexcom_urgent_low_alert_level") == (
+        profile.alerts.urgent_low
+    )
+
+    # The latest current reading against the user's low level (the same in every
+    # schedule); a LOW counts as 40.
+    latest = coordinator_of(entry).data.latest
+    assert latest is not None
+    value = (
+        40
+        if latest.status == "low"
+        else 400
+        if latest.status == "high"
+        else latest.value
+    )
+    assert value is not None
+    below = state_of(hass, "binary_sensor.dexcom_below_low")
+    assert below == ("on" if value <= profile.alerts.low else "off")
+
+    # Every alert shown by the last alerts request and not before linking fired
+    # once, at its own time; the simulator is asked as it was at that request.
+    logs = coordinator_of(entry).logs.diagnostics()
+    freezer.move_to(str(logs["alerts_fetched"]))
+    appeared = [
+        (record["systemTime"], record["alertName"])
+        for record in live.simulator.records(
+            "alerts", user, START - timedelta(days=1), datetime.now(UTC)
+        )
+        if (record["systemTime"], record["alertName"]) not in at_link
+    ]
+    assert sorted(
+        (datetime.fromisoformat(t).strftime("%Y-%m-%dT%H:%M:%S"), n) for t, n in fired
+    ) == sorted((t.removesuffix("Z")[:19], n) for t, n in appeared)
+
+    # The last carbs: the newest entered carbs of the last events request, or none.
+    freezer.move_to(str(logs["events_fetched"]))
+    now = datetime.now(UTC)
+    carbs = [
+        record
+        for record in live.simulator.records(
+            "events", user, now - timedelta(days=7), now
+        )
+        if record["eventType"] == "carbs"
+        and record["eventStatus"] != "deleted"
+        and record["value"] is not None
+    ]
+    last_carbs = state_of(hass, "sensor.dexcom_last_carbs")
+    if profile.logs_events:
+        assert carbs
+        assert float(last_carbs) == float(carbs[-1]["value"])
+    else:
+        assert not carbs
+        assert last_carbs == "unknown"

@@ -8,7 +8,6 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, flush_store
 
-from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from custom_components.dexcom_oauth.schedule import (
     MIN_WAIT,
     STALL_INTERVAL,
@@ -16,7 +15,7 @@ from custom_components.dexcom_oauth.schedule import (
 )
 from homeassistant.core import HomeAssistant
 
-from .common import EgvsServer, async_advance, egv, egvs_queries
+from .common import EgvsServer, async_advance, coordinator_of, egv, egvs_queries
 from .conftest import NOW
 
 T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
@@ -26,11 +25,6 @@ T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
 def token_expiry() -> float:
     """Keep the stored token valid for the whole test."""
     return datetime.fromisoformat(NOW).timestamp() + 86400
-
-
-def coordinator_of(entry: MockConfigEntry) -> DexcomCoordinator:
-    """Return the entry's coordinator."""
-    return entry.runtime_data
 
 
 def poll_times(aioclient_mock: Any) -> list[str]:

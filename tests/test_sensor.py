@@ -26,7 +26,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverter
 
-from .common import USER_ID, EgvsServer, async_advance, egv, mock_api, series
+from .common import USER_ID, EgvsServer, async_advance, egv, mock_api, series, state_of
 from .conftest import NOW
 
 START = datetime.fromisoformat(NOW)
@@ -54,14 +54,9 @@ def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
     return [*series(NEWEST - POLL, 11), newest]
 
 
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state, failing clearly when it does not exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state.state
-
-
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.parametrize(
+    "platform", [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT]
+)
 async def test_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

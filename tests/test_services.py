@@ -70,6 +70,28 @@ async def test_returns_readings_at_their_times(
     }
 
 
+async def test_low_and_high_show_their_bounds(
+    hass: HomeAssistant, setup_with_server: MockConfigEntry, api_server: EgvsServer
+) -> None:
+    """LOW 39 and HIGH 401 come back as 40 and 400, as the sensor shows them."""
+    api_server.records.append(
+        egv(datetime.fromisoformat("2026-11-23T17:05:00+00:00"), 39, status="low")
+    )
+    api_server.records.append(
+        egv(datetime.fromisoformat("2026-11-23T17:10:00+00:00"), 401, status="high")
+    )
+    response = await get_readings(
+        hass,
+        setup_with_server.entry_id,
+        "2026-11-23T17:05:00+00:00",
+        "2026-11-23T17:15:00+00:00",
+    )
+    assert [(r["value"], r["range"]) for r in response["readings"]] == [
+        (40, "low"),
+        (400, "high"),
+    ]
+
+
 async def test_reading_at_end_is_excluded(
     hass: HomeAssistant, setup_with_server: MockConfigEntry
 ) -> None:

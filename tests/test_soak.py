@@ -41,9 +41,9 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from scripts._bench import Arrival, Scenario, arrivals, build_scenario
 
-from .common import CLIENT_ID, CLIENT_SECRET
+from .common import CLIENT_ID, CLIENT_SECRET, coordinator_of
 from .live.server import EGVS, LiveSimulator, serve
-from .test_live_simulator import REDIRECT_URI, advance, coordinator_of, next_poll
+from .test_live_simulator import REDIRECT_URI, advance, next_poll
 from .test_statistics import hourly, settle
 
 # A G6 user whose days hold LOW and HIGH readings sent without a value.

@@ -232,16 +232,26 @@ async def test_backfill_retried_after_a_failure(
     assert await hourly(hass, config_entry) == {}
 
     coordinator = config_entry.runtime_data
-    polls = len(egvs_queries(aioclient_mock))
-    # The second refresh starts the backfill again, the third finds it running.
-    # The backfill first asks the recorder (in its thread), so its request may
-    # come after a later poll's: wait for both, a bounded number of polls.
-    for _ in range(10):
-        if len(backfills) == 2 and len(egvs_queries(aioclient_mock)) >= polls + 3:
-            break
+
+    async def refresh() -> None:
         freezer.tick(coordinator.update_interval + timedelta(seconds=1))
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
+        await async_wait_recording_done(hass)
+        await hass.async_block_till_done()
+
+    # The next refresh starts the backfill again; it asks the recorder first,
+    # in the recorder's own thread, so give that thread its turns.
+    await refresh()
+    for _ in range(20):
+        if len(backfills) == 2:
+            break
+        await async_wait_recording_done(hass)
+        await hass.async_block_till_done()
+    assert len(backfills) == 2
+    # Later refreshes find it still running and start no other.
+    await refresh()
+    await refresh()
     assert len(backfills) == 2
     release.set()
     await settle(hass)

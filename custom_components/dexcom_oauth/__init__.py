@@ -24,8 +24,11 @@ from .client import DexcomClient
 from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import DexcomConfigEntry, DexcomCoordinator, reauth_issue_id
 from .development import DATA_DEVELOPMENT_SERVERS
+from .event_statistics import async_clear_event_statistics
 from .learned import learned_store
+from .logs import alerts_store
 from .services import async_setup_services
+from .services_logs import async_setup_log_services
 from .statistics import async_clear_statistics
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
@@ -48,6 +51,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         CONF_DEVELOPMENT_SERVERS, False
     )
     async_setup_services(hass)
+    async_setup_log_services(hass)
     return True
 
 
@@ -84,8 +88,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> b
 async def async_remove_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> None:
     """Delete what the entry wrote: its statistic, learned state and repair."""
     async_clear_statistics(hass, entry)
+    async_clear_event_statistics(hass, entry)
     async_clear_daily_statistics(hass, entry)
     await learned_store(hass, entry).async_remove()
+    await alerts_store(hass, entry).async_remove()
     await episode_store(hass, entry).async_remove()
     ir.async_delete_issue(hass, DOMAIN, reauth_issue_id(entry))
 

@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import DexcomConfigEntry
 from .entity import DexcomEntity
+from .threshold_binary_sensors import threshold_binary_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -35,6 +36,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the account's API problem entity."""
     async_add_entities([DexcomApiProblem(entry.runtime_data, API_PROBLEM)])
+    async_add_entities(threshold_binary_sensors(entry.runtime_data))
 
 
 class DexcomApiProblem(DexcomEntity, BinarySensorEntity):

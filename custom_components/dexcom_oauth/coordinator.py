@@ -40,6 +40,7 @@ from .const import (
 )
 from .device import device_identifier, model_name
 from .learned import LearnedState
+from .logs import DexcomLogs
 from .problems import ApiProblem, problem_kind
 from .schedule import PollScheduler
 from .statistics import GlucoseStatistics
@@ -119,6 +120,8 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self.statistics = GlucoseStatistics(hass, entry, client, self.window)
         self.analytics = GlucoseAnalytics(self)
         self.learned = LearnedState(hass, entry)
+        self.logs = DexcomLogs(hass, entry, client)
+        self.statistics.on_fetched = self.logs.follow_session
         # The API trouble of the last poll; None when it succeeded.
         self.problem: ApiProblem | None = None
         self._device: Device | None = None
@@ -132,6 +135,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
     async def _async_setup(self) -> None:
         """Resume the learned schedule and window, so a restart relearns nothing."""
         self.schedule = await self.learned.async_load(self.window)
+        await self.logs.async_load()
 
     @override
     async def _async_update_data(self) -> DexcomData:
@@ -149,6 +153,9 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
             await self._search_unit()
         self.statistics.update(new)
         self.analytics.add(batch.readings, now)
+        await self.logs.async_after_poll(
+            now, start, self.window.readings, new, self._device
+        )
         newest = self.window.newest
         self.schedule.record_poll(now, newest.system_time if newest else None)
         self._plan_next_poll(now)
@@ -163,6 +170,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         await super().async_shutdown()
         self._cancel_stale_timer()
         await self.learned.async_save_now(self.schedule, self.window)
+        await self.logs.async_save_now()
 
     @callback
     @override
@@ -274,8 +282,9 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self._devices_checked = now
         try:
             devices = await self.client.devices()
+        except DexcomAuthError:
+            raise  # the refresh token was refused: re-link, as for readings
         except DexcomError as err:
-            # The readings matter; a refused login shows on the next egvs poll.
             _LOGGER.debug("Could not fetch Dexcom devices: %s", err)
             return
         device = max(

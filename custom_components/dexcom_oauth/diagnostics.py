@@ -35,6 +35,7 @@ DEVICE_FIELDS = {
     "display_app",
     "last_upload_date",
     "alert_settings",
+    "alert_schedules",
 }
 
 # Enough recent readings to see a pattern without dumping a day of data.
@@ -74,6 +75,7 @@ async def async_get_config_entry_diagnostics(
             "expected_next_reading": str(coordinator.schedule.expected_next(now)),
             "stalled": coordinator.schedule.stalled(now),
         },
+        "logs": dict(coordinator.logs.diagnostics()),
         "device": _allowed(asdict(data.device), DEVICE_FIELDS) if data.device else None,
         "latest": _allowed(asdict(data.latest), READING_FIELDS)
         if data.latest

@@ -1,34 +1,41 @@
-"""Glucose episode event: fired once per hypo- or hyperglycemic episode.
+"""Event entities: the alerts that fired on the user's phone or receiver.
 
-Episodes are found in the kept history at the readings' true times and fired
-when they end (Dexcom's data comes hours late, so "now" says nothing about an
-episode). The end of the last fired episode is stored, so a restart, a reload
-or the 14 days fetched again never fire an episode twice; at the first link,
-only episodes that end after it are fired.
+Each alert record fires once (logs.py de-duplicates by recordId across
+restarts), hours after it sounded: its own time is an attribute, and the
+logbook lists it.
 """
 
-from datetime import datetime, timedelta
-from typing import Final, override
+from typing import override
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.util import dt as dt_util
 
-from .analytics.adapter import episode_store
-from .analytics.episodes import EpisodeKind, find_episodes
-from .coordinator import DexcomConfigEntry, DexcomCoordinator
+from .client import AlertName, AlertRecord
+from .coordinator import DexcomConfigEntry
 from .entity import DexcomEntity
+from .event_episodes import DexcomEpisodeEvent
 
 PARALLEL_UPDATES = 0
 
-# Episodes are looked for this far before the last fired one's end.
-LOOKBACK: Final = timedelta(days=3)
+# Event types are Dexcom's alert names in snake case (translation keys must be).
+ALERT_EVENT_TYPES: dict[AlertName, str] = {
+    AlertName.HIGH: "high",
+    AlertName.LOW: "low",
+    AlertName.RISE: "rise",
+    AlertName.FALL: "fall",
+    AlertName.OUT_OF_RANGE: "out_of_range",
+    AlertName.URGENT_LOW: "urgent_low",
+    AlertName.URGENT_LOW_SOON: "urgent_low_soon",
+    AlertName.NO_READINGS: "no_readings",
+    AlertName.FIXED_LOW: "fixed_low",
+    AlertName.UNKNOWN: "unknown",
+}
 
-GLUCOSE_EPISODE = EventEntityDescription(
-    key="glucose_episode",
-    translation_key="glucose_episode",
-    event_types=[kind.value for kind in EpisodeKind],
+DEXCOM_ALERT = EventEntityDescription(
+    key="dexcom_alert",
+    translation_key="dexcom_alert",
+    event_types=list(ALERT_EVENT_TYPES.values()),
 )
 
 
@@ -37,75 +44,48 @@ async def async_setup_entry(
     entry: DexcomConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the episode event of one Dexcom account."""
-    async_add_entities([DexcomEpisodeEvent(entry.runtime_data)])
+    """Add the account's alert and glucose episode event entities."""
+    async_add_entities(
+        [
+            DexcomAlertEvent(entry.runtime_data, DEXCOM_ALERT),
+            DexcomEpisodeEvent(entry.runtime_data),
+        ]
+    )
 
 
-class DexcomEpisodeEvent(DexcomEntity, EventEntity):
-    """Fires each episode once, with its true start and end."""
-
-    def __init__(self, coordinator: DexcomCoordinator) -> None:
-        """Describe the event; what was fired is loaded when added."""
-        super().__init__(coordinator, GLUCOSE_EPISODE)
-        self._store = episode_store(coordinator.hass, coordinator.config_entry)
-        self._fired_until: datetime = dt_util.utcnow()
-        self._checked: int | None = None
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Resume after the last fired episode, or start from the link."""
-        await super().async_added_to_hass()
-        saved = await self._store.async_load()
-        stored = dt_util.parse_datetime(saved["fired_until"]) if saved else None
-        if stored is None:
-            self._save()
-        else:
-            self._fired_until = stored
-        self._check()
-
-    @override
-    async def async_will_remove_from_hass(self) -> None:
-        """Write what was fired now: a reload must not find an older end."""
-        await super().async_will_remove_from_hass()
-        await self._store.async_save(self._saved())
+class DexcomAlertEvent(DexcomEntity, EventEntity):
+    """Fires once per alert Dexcom reports, with the alert's own time."""
 
     @property
     @override
     def available(self) -> bool:
-        """Episodes come from the kept history, whatever the last request did."""
+        """Always: past alerts stay true whatever the API does now."""
         return True
 
-    @callback
     @override
-    def _handle_coordinator_update(self) -> None:
-        """Fire the episodes that ended since the last one fired."""
-        self._check()
+    async def async_added_to_hass(self) -> None:
+        """Listen for new alerts once the entity's first state is written.
+
+        Alerts found before (at setup) then fire as state changes, which the
+        logbook lists; a first state would not be listed.
+        """
+        await super().async_added_to_hass()
+        self.async_on_remove(self.hass.loop.call_soon(self._listen).cancel)
 
     @callback
-    def _check(self) -> None:
-        history = self.coordinator.analytics.history
-        if history.version == self._checked:
-            return
-        self._checked = history.version
-        series = ((t, v) for t, v, _ in history.series(self._fired_until - LOOKBACK))
-        ended = sorted(
-            (
-                episode
-                for episode in find_episodes(series)
-                if episode.end is not None and episode.end > self._fired_until
-            ),
-            key=lambda episode: (episode.end, episode.kind),
+    def _listen(self) -> None:
+        self.async_on_remove(
+            self.coordinator.logs.async_add_alert_listener(self._alert_fired)
         )
-        for episode in ended:
-            self._trigger_event(episode.kind.value, episode.as_dict())
-            self.async_write_ha_state()
-            assert episode.end is not None  # filtered above
-            self._fired_until = episode.end
-        if ended:
-            self._save()
 
-    def _save(self) -> None:
-        self._store.async_delay_save(self._saved, 1)
-
-    def _saved(self) -> dict[str, str]:
-        return {"fired_until": self._fired_until.isoformat()}
+    @callback
+    def _alert_fired(self, alert: AlertRecord) -> None:
+        self._trigger_event(
+            ALERT_EVENT_TYPES[alert.alert_name],
+            {
+                "alert_time": alert.system_time.isoformat(),
+                "alert_state": alert.alert_state.value,
+                "alert_name": alert.alert_name.value,
+            },
+        )
+        self.async_write_ha_state()

@@ -1,10 +1,12 @@
 """What a reading means for glucose: the value to show and the sensor range."""
 
-from .client import GlucoseReading, GlucoseStatus, Trend
-
-# The sensor's range; Dexcom reports readings beyond it as status low/high.
-SENSOR_LOW = 40
-SENSOR_HIGH = 400
+from .client import (
+    GLUCOSE_MAX_MG_DL as SENSOR_HIGH,
+    GLUCOSE_MIN_MG_DL as SENSOR_LOW,
+    GlucoseReading,
+    GlucoseStatus,
+    Trend,
+)
 
 # Dexcom trend arrows as the states of core dexcom, plus the two non-arrows.
 TREND_STATES = {
@@ -35,17 +37,16 @@ def glucose_value(reading: GlucoseReading) -> int | None:
 
 
 def glucose_range(reading: GlucoseReading) -> str | None:
-    """Whether the reading is inside the sensor's 40-400 mg/dL range."""
-    value = reading.value
-    if reading.status is GlucoseStatus.LOW or (
-        value is not None and value < SENSOR_LOW
-    ):
+    """Whether the reading is inside the sensor's 40-400 mg/dL range.
+
+    The client never gives a value outside that range: beyond it, only the
+    status low/high says so.
+    """
+    if reading.status is GlucoseStatus.LOW:
         return "low"
-    if reading.status is GlucoseStatus.HIGH or (
-        value is not None and value > SENSOR_HIGH
-    ):
+    if reading.status is GlucoseStatus.HIGH:
         return "high"
-    return None if value is None else "in_range"
+    return None if reading.value is None else "in_range"
 
 
 def has_glucose(reading: GlucoseReading) -> bool:

@@ -37,6 +37,7 @@ from .coordinator import DexcomConfigEntry, DexcomCoordinator, DexcomData
 from .entity import DexcomEntity
 from .readings import TREND_STATES, glucose_range, glucose_value
 from .sensor_analytics import GLYCEMIC_SENSORS, GlycemicSensor, glucose_change
+from .settings_sensors import settings_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -54,6 +55,8 @@ class DexcomSensorEntityDescription(SensorEntityDescription):
     current_only: bool = True
     # Shown in the account's glucose unit: the trend rate follows the value.
     follows_glucose_unit: bool = False
+    # Attributes beyond the reading time of current-only sensors.
+    attributes_fn: Callable[[DexcomData], dict[str, Any]] | None = None
 
 
 def _latest[T](fn: Callable[[GlucoseReading], T]) -> Callable[[DexcomData], T | None]:
@@ -114,6 +117,11 @@ SENSORS: tuple[DexcomSensorEntityDescription, ...] = (
             else None
         ),
         current_only=False,
+        # The UI has no entity descriptions: a translated attribute explains.
+        attributes_fn=lambda data: {
+            "meaning": "time_until_available",
+            "current_for": round(data.stale_after.total_seconds() / 60),
+        },
     ),
 )
 
@@ -171,6 +179,7 @@ async def async_setup_entry(
             *(GlycemicSensor(coordinator, d, unit) for d in GLYCEMIC_SENSORS),
         ]
     )
+    async_add_entities(settings_sensors(coordinator, unit))
 
 
 class DexcomSensor(DexcomEntity, SensorEntity):
@@ -249,7 +258,9 @@ class DexcomSensor(DexcomEntity, SensorEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Make the reading's own time plain: Dexcom delivers it hours late."""
-        latest = self.coordinator.data.latest
-        if not self.entity_description.current_only or latest is None:
+        data = self.coordinator.data
+        if self.entity_description.attributes_fn is not None:
+            return self.entity_description.attributes_fn(data)
+        if not self.entity_description.current_only or data.latest is None:
             return None
-        return {"reading_time": latest.system_time.isoformat()}
+        return {"reading_time": data.latest.system_time.isoformat()}

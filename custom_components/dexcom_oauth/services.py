@@ -1,5 +1,6 @@
 """The get_readings action: readings of a time range, for scripts and charts."""
 
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -45,8 +46,8 @@ def _as_utc(moment: datetime) -> datetime:
     return dt_util.as_utc(moment)
 
 
-async def _async_get_readings(call: ServiceCall) -> ServiceResponse:
-    """Fetch and return the readings taken between start and end."""
+def entry_and_range(call: ServiceCall) -> tuple[DexcomConfigEntry, datetime, datetime]:
+    """Return the call's loaded entry and its checked start and end (UTC)."""
     entry: DexcomConfigEntry = service.async_get_config_entry(
         call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
     )
@@ -59,8 +60,15 @@ async def _async_get_readings(call: ServiceCall) -> ServiceResponse:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="range_too_long"
         )
+    return entry, start, end
+
+
+async def fetch[T](
+    call: ServiceCall, entry: DexcomConfigEntry, request: Awaitable[T]
+) -> T:
+    """Await a client request; map its errors to translated action errors."""
     try:
-        batch = await entry.runtime_data.client.egvs(start, end)
+        return await request
     except DexcomAuthError as err:
         entry.async_start_reauth(call.hass)
         raise HomeAssistantError(
@@ -72,6 +80,12 @@ async def _async_get_readings(call: ServiceCall) -> ServiceResponse:
             translation_key="api_error",
             translation_placeholders={"error": str(err)},
         ) from err
+
+
+async def _async_get_readings(call: ServiceCall) -> ServiceResponse:
+    """Fetch and return the readings taken between start and end."""
+    entry, start, end = entry_and_range(call)
+    batch = await fetch(call, entry, entry.runtime_data.client.egvs(start, end))
     return {
         "readings": [
             {

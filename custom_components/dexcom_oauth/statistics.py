@@ -9,7 +9,7 @@ again (after a restart, a reload or a late record) never double-counts it.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 import logging
 
@@ -102,6 +102,8 @@ class GlucoseStatistics:
             unit_of_measurement=UnitOfBloodGlucoseConcentration.MILLIGRAMS_PER_DECILITER,
         )
         self.caught_up = False
+        # Told of the past readings the catch-up fetched (the sensor session).
+        self.on_fetched: Callable[[tuple[GlucoseReading, ...]], None] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -155,6 +157,8 @@ class GlucoseStatistics:
                         err,
                     )
                     return
+            if fetched and self.on_fetched is not None:
+                self.on_fetched(fetched)
             # Rewrite the window's whole hours too, not only those from the
             # last written one: readings of older hours may have appeared
             # while Home Assistant was down (a backlog).

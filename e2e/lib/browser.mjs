@@ -25,3 +25,11 @@ export async function logIn(page, baseUrl, username, password) {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/auth/'), { timeout: 60_000 });
 }
+
+/**
+ * Home Assistant's websocket API through the logged-in frontend's own
+ * connection (Node 20 has no WebSocket client of its own): `ws(page)(message)`.
+ */
+export function hassWs(page) {
+  return (message) => page.evaluate((m) => document.querySelector('home-assistant').hass.callWS(m), message);
+}

@@ -788,3 +788,35 @@ async def test_invalid_timeout(
     """Every request must have a finite, positive timeout."""
     with pytest.raises(ValueError):
         DexcomClient(session, "https://api.dexcom.com", tokens, request_timeout=timeout)
+
+
+@pytest.mark.parametrize("endpoint", ["alerts", "events", "calibrations"])
+async def test_log_endpoints_split_and_merge(
+    client: DexcomClient, dexcom: FakeDexcom, endpoint: str
+) -> None:
+    """Alerts, events and calibrations are asked for in 30-day windows and merged."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    first = {"records": [{"recordId": "b", "systemTime": "2026-01-30T00:00:00"}]}
+    second = {
+        "records": [
+            {"recordId": "b", "systemTime": "2026-01-30T00:00:00"},
+            {"recordId": "a", "systemTime": "2026-01-02T00:00:00"},
+            {"recordId": "late", "systemTime": "2026-02-10T00:10:00"},
+        ]
+    }
+    dexcom.reply(endpoint, payload=first)
+    dexcom.reply(endpoint, payload=second)
+
+    batch = await getattr(client, endpoint)(start, start + timedelta(days=40))
+
+    assert set(dexcom.paths()) == {f"/v3/users/self/{endpoint}"}
+    assert [
+        (seen.query["startDate"], seen.query["endDate"]) for seen in dexcom.seen
+    ] == [
+        ("2026-01-01T00:00:00", "2026-01-31T00:00:00"),
+        ("2026-01-31T00:00:00", "2026-02-10T00:00:00"),
+    ]
+    assert [r.record_id for r in batch.records] == ["a", "b"]
+    assert batch.problems == (
+        ParseProblem("outside_window", "'2026-02-10T00:10:00'", 1),
+    )

@@ -6,21 +6,33 @@ from typing import Any
 import pytest
 
 from custom_components.dexcom_oauth.client import (
+    AlertName,
+    AlertSchedule,
     AlertSetting,
+    AlertState,
+    CalibrationRecord,
     DexcomResponseError,
+    EventStatus,
+    EventSubType,
+    EventType,
+    EventUnit,
     GlucoseReading,
     GlucoseStatus,
     GlucoseUnit,
     ParseProblem,
     TimeRange,
     Trend,
+    Weekday,
 )
 from custom_components.dexcom_oauth.client.parse import (
     merge_problems,
+    parse_alerts,
+    parse_calibrations,
     parse_data_range,
     parse_devices,
     parse_display_time,
     parse_egvs,
+    parse_events,
     parse_time,
 )
 
@@ -968,3 +980,197 @@ def test_devices_wrong_shape(payload: object) -> None:
     """A devices answer must be an object with a list of records."""
     with pytest.raises(DexcomResponseError):
         parse_devices(payload)
+
+
+def test_alert_schedules_all_kept() -> None:
+    """Every schedule is kept with its window, days and override; junk is skipped."""
+    parsed = parse_devices(
+        {
+            "records": [
+                {
+                    "alertSchedules": [
+                        "junk",
+                        _schedule(
+                            [_alert("low", 80)],
+                            alertScheduleName="Night",
+                            startTime="22:00",
+                            endTime="24:00",
+                            daysOfWeek=["Friday", "", "monday", "monday", 3, "funday"],
+                            isDefaultSchedule=False,
+                            override={
+                                "isOverrideEnabled": True,
+                                "mode": "quiet",
+                                "endTime": "2021-07-05T10:49:22.123-07:00",
+                            },
+                        ),
+                        {"alertScheduleSettings": "junk", "alertSettings": []},
+                        _schedule(
+                            [],
+                            startTime="7:5",
+                            endTime="24:01",
+                            daysOfWeek="monday",
+                            isActive="yes",
+                            override={"isOverrideEnabled": False},
+                        ),
+                        _schedule([], startTime="06:30:00.5", endTime="25:00"),
+                    ]
+                }
+            ]
+        }
+    )
+    night, junk, odd, seconds = parsed.devices[0].alert_schedules
+    assert night == AlertSchedule(
+        name="Night",
+        enabled=True,
+        is_default=False,
+        is_active=False,
+        start=22 * 60,
+        end=0,
+        days=(Weekday.MONDAY, Weekday.FRIDAY),
+        override_until=datetime(2021, 7, 5, 17, 49, 22, 123000, tzinfo=UTC),
+        alert_settings=(AlertSetting("low", 80.0, "mg/dL", True),),
+    )
+    assert junk.name is None and junk.start is None and not junk.is_default
+    assert (odd.start, odd.end, odd.days, odd.is_active, odd.override_until) == (
+        None,
+        None,
+        (),
+        None,
+        None,
+    )
+    assert (seconds.start, seconds.end) == (6 * 60 + 30, None)
+
+
+def test_alerts_parsed_defensively() -> None:
+    """Alerts keep their time and name; unknown names and states are reported."""
+    batch = parse_alerts(
+        {
+            "records": [
+                {
+                    "recordId": "a2",
+                    "systemTime": "2022-12-05T15:00:25.438Z",
+                    "displayTime": "2022-12-05T07:00:25",
+                    "alertName": "URGENTLOW",
+                    "alertState": "activeAlarming",
+                    "displayDevice": "receiver",
+                    "transmitterGeneration": "g6",
+                },
+                {
+                    "recordId": "a1",
+                    "systemTime": "2022-12-05T14:00:00",
+                    "alertName": "x",
+                },
+                {
+                    "recordId": "a3",
+                    "systemTime": "2022-12-05T16:00:00",
+                    "alertState": 7,
+                },
+                {"systemTime": [1]},
+                "junk",
+            ]
+        }
+    )
+    assert [(a.record_id, a.alert_name, a.alert_state) for a in batch.records] == [
+        ("a1", AlertName.UNKNOWN, AlertState.UNKNOWN),
+        ("a2", AlertName.URGENT_LOW, AlertState.ACTIVE_ALARMING),
+        ("a3", AlertName.UNKNOWN, AlertState.UNKNOWN),
+    ]
+    assert batch.records[1].system_time == datetime(
+        2022, 12, 5, 15, 0, 25, 438000, tzinfo=UTC
+    )
+    assert batch.problems == (
+        ParseProblem("alert_name", "'x'", 1),
+        ParseProblem("alert_state", "7", 1),
+        ParseProblem("no_id_or_time", "<list>", 2),
+    )
+
+
+def test_events_parsed_defensively() -> None:
+    """Values as strings or numbers, odd enums and negative values never fail."""
+    base = {"systemTime": "2026-11-23T10:00:00", "eventStatus": "created"}
+    batch = parse_events(
+        {
+            "records": [
+                {
+                    **base,
+                    "recordId": "e1",
+                    "eventType": "carbs",
+                    "value": "45",
+                    "unit": "grams",
+                },
+                {
+                    **base,
+                    "recordId": "e2",
+                    "eventType": "insulin",
+                    "eventSubType": "fastActing",
+                    "value": 4.5,
+                    "unit": "units",
+                },
+                {
+                    **base,
+                    "recordId": "e3",
+                    "eventType": "insulin",
+                    "eventSubType": "superActing",
+                    "value": -2,
+                    "unit": "ml",
+                    "eventStatus": "edited",
+                },
+                {**base, "recordId": "e4", "eventType": "meal", "value": "lots"},
+                {**base, "recordId": "e5", "eventType": "exercise", "value": None},
+            ]
+        },
+        earliest=datetime(2026, 11, 23, tzinfo=UTC),
+    )
+    e1, e2, e3, e4, e5 = batch.records
+    assert (e1.event_type, e1.value, e1.unit, e1.sub_type) == (
+        EventType.CARBS,
+        45.0,
+        EventUnit.GRAMS,
+        None,
+    )
+    assert (e2.sub_type, e2.value, e2.status) == (
+        EventSubType.FAST_ACTING,
+        4.5,
+        EventStatus.CREATED,
+    )
+    assert (e3.sub_type, e3.value, e3.unit, e3.status) == (
+        EventSubType.UNKNOWN,
+        None,
+        EventUnit.UNKNOWN,
+        EventStatus.UNKNOWN,
+    )
+    assert (e4.event_type, e4.value) == (EventType.UNKNOWN, None)
+    assert e5.value is None
+    assert batch.problems == (
+        ParseProblem("event_value", "-2", 2),
+        ParseProblem("event_status", "'edited'", 1),
+        ParseProblem("event_sub_type", "'superActing'", 1),
+        ParseProblem("event_unit", "'ml'", 1),
+        ParseProblem("event_type", "'meal'", 1),
+    )
+
+
+def test_calibrations_parsed() -> None:
+    """Calibrations keep value, unit and generation."""
+    batch = parse_calibrations(
+        {
+            "records": [
+                {
+                    "recordId": "c1",
+                    "systemTime": "2026-11-23T10:00:00",
+                    "value": "105",
+                    "unit": "mg/dL",
+                    "transmitterGeneration": "g6",
+                }
+            ]
+        }
+    )
+    assert batch.records == (
+        CalibrationRecord(
+            record_id="c1",
+            system_time=datetime(2026, 11, 23, 10, tzinfo=UTC),
+            value=105.0,
+            unit="mg/dL",
+            transmitter_generation="g6",
+        ),
+    )

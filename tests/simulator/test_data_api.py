@@ -274,3 +274,16 @@ async def test_unknown_endpoint_is_404(client: TestClient) -> None:
     )
     assert response.status == 404
     assert (await client.post(EGVS)).status == 405
+
+
+async def test_devices_with_production_quirks(client: TestClient) -> None:
+    """One user's settings carry the quirks production clients reported."""
+    access = (await tokens(client, "SandboxUser4"))["access_token"]
+    (device,) = (await get_data(client, access, "devices"))[1]["records"]
+    schedule = device["alertSchedules"][0]
+    days = schedule["alertScheduleSettings"]["daysOfWeek"]
+    assert "" in days
+    assert len(days) > len(set(days))
+    settings = {s["alertName"]: s for s in schedule["alertSettings"]}
+    assert settings["fall"]["value"] < 0
+    assert settings["high"]["snooze"] == 28

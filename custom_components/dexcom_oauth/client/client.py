@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 import json
 import logging
 import math
-from typing import Final
+from typing import Final, Protocol
 
 import aiohttp
 
@@ -26,14 +26,42 @@ from .errors import (
     DexcomResponseError,
     DexcomUnauthorizedError,
 )
-from .models import DataRange, Devices, EgvBatch
+from .models import (
+    AlertRecord,
+    CalibrationRecord,
+    DataRange,
+    Devices,
+    EgvBatch,
+    EventRecord,
+    RecordBatch,
+)
 from .parse import (
     merge_problems,
     merge_readings,
+    parse_alerts,
+    parse_calibrations,
     parse_data_range,
     parse_devices,
     parse_egvs,
+    parse_events,
 )
+
+type _WindowParser[T] = Callable[..., RecordBatch[T]]
+
+
+class _Record(Protocol):
+    """What every windowed record has: an id and a time."""
+
+    @property
+    def record_id(self) -> str:
+        """Dexcom's unique id of the record."""
+        ...
+
+    @property
+    def system_time(self) -> datetime:
+        """The record's true time (UTC)."""
+        ...
+
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,7 +69,8 @@ type TokenProvider = Callable[[str | None], Awaitable[str]]
 """Returns a valid access token.
 
 Called with None for the current token, or with a token Dexcom just
-rejected (401) to force a refresh.
+rejected (401) to force a refresh. Raises DexcomAuthError when the account
+must be linked again and DexcomConnectionError when a refresh failed for now.
 """
 
 MAX_WINDOW: Final = timedelta(days=30)
@@ -85,6 +114,25 @@ def _ceil_second(moment: datetime) -> datetime:
     """Round up to a whole second so that no data at the end is lost."""
     floored = _floor_second(moment)
     return floored if floored == moment else floored + _ONE_SECOND
+
+
+def parse_body[T](endpoint: str, body: bytes, parse: Callable[[object], T]) -> T:
+    """Decode a 2xx body as JSON and parse it; any failure is a response error.
+
+    The causes are left out: their messages may quote the body.
+    """
+    try:
+        payload = json.loads(body)
+    except ValueError, RecursionError:
+        raise DexcomResponseError(f"{endpoint}: answer is not JSON") from None
+    try:
+        return parse(payload)
+    except DexcomError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a parser bug becomes a response error too
+        raise DexcomResponseError(
+            f"{endpoint}: answer could not be parsed ({type(err).__name__})"
+        ) from None
 
 
 def egv_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -175,6 +223,52 @@ class DexcomClient:
         """Fetch the account's devices and alert settings."""
         return await self._get("devices", parse_devices)
 
+    async def alerts(self, start: datetime, end: datetime) -> RecordBatch[AlertRecord]:
+        """Fetch the alerts that fired between start and end."""
+        return await self._records("alerts", parse_alerts, start, end)
+
+    async def events(self, start: datetime, end: datetime) -> RecordBatch[EventRecord]:
+        """Fetch the user-entered events (carbs, insulin...) between start and end."""
+        return await self._records("events", parse_events, start, end)
+
+    async def calibrations(
+        self, start: datetime, end: datetime
+    ) -> RecordBatch[CalibrationRecord]:
+        """Fetch the calibrations between start and end."""
+        return await self._records("calibrations", parse_calibrations, start, end)
+
+    async def _records[T: _Record](
+        self, endpoint: str, parser: _WindowParser[T], start: datetime, end: datetime
+    ) -> RecordBatch[T]:
+        """Fetch a windowed endpoint in 30-day requests and merge by recordId."""
+        windows = egv_windows(start, end)
+        earliest = windows[0][0]
+        latest = end.astimezone(UTC) + CLOCK_SKEW
+
+        def parse(payload: object) -> RecordBatch[T]:
+            return parser(payload, earliest=earliest, latest=latest)
+
+        batches = [
+            await self._get(
+                endpoint,
+                parse,
+                {
+                    "startDate": _query_time(window_start),
+                    "endDate": _query_time(window_end),
+                },
+            )
+            for window_start, window_end in windows
+        ]
+        merged = {
+            record.record_id: record for batch in batches for record in batch.records
+        }
+        return RecordBatch(
+            records=tuple(
+                sorted(merged.values(), key=lambda r: (r.system_time, r.record_id))
+            ),
+            problems=merge_problems(batch.problems for batch in batches),
+        )
+
     async def _get[T](
         self,
         endpoint: str,
@@ -199,19 +293,7 @@ class DexcomClient:
             raise DexcomRequestError(status)
         if not 200 <= status < 300:
             raise DexcomResponseError(f"{endpoint}: unexpected HTTP {status}")
-        # The causes are left out: they may quote the body.
-        try:
-            payload = json.loads(body)
-        except ValueError, RecursionError:
-            raise DexcomResponseError(f"{endpoint}: answer is not JSON") from None
-        try:
-            return parse(payload)
-        except DexcomError:
-            raise
-        except Exception as err:  # noqa: BLE001 - a parser bug becomes a response error too
-            raise DexcomResponseError(
-                f"{endpoint}: answer could not be parsed ({type(err).__name__})"
-            ) from None
+        return parse_body(endpoint, body, parse)
 
     async def _request(
         self, endpoint: str, params: dict[str, str] | None, token: str

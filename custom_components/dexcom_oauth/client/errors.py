@@ -32,7 +32,12 @@ class DexcomRateLimitError(DexcomError):
 
 
 class DexcomConnectionError(DexcomError):
-    """Dexcom is temporarily unreachable (timeout, connection error, 5xx)."""
+    """A failure that may pass: retry later.
+
+    Timeouts, connection errors and 5xx answers, a token refresh that failed
+    for such a reason, and a 401 right after a refresh (the subclass
+    DexcomUnauthorizedError).
+    """
 
 
 class DexcomUnauthorizedError(DexcomConnectionError):

@@ -70,12 +70,27 @@ class GlucoseReading:
 
 
 type ProblemKind = Literal[
-    "no_id_or_time", "outside_window", "value", "status", "trend", "trend_rate", "unit"
+    "no_id_or_time",
+    "outside_window",
+    "value",
+    "status",
+    "trend",
+    "trend_rate",
+    "unit",
+    "alert_name",
+    "alert_state",
+    "event_status",
+    "event_type",
+    "event_sub_type",
+    "event_value",
+    "event_unit",
 ]
-"""What was unusable in an egvs answer.
+"""What was unusable in an answer.
 
-no_id_or_time and outside_window drop the record; value and trend_rate become
-None; status and trend become UNKNOWN; an unknown unit is taken as mg/dL.
+egvs: no_id_or_time and outside_window drop the record; value and trend_rate
+become None; status and trend become UNKNOWN; an unknown unit is taken as
+mg/dL. alerts and events: no_id_or_time drops the record; an unknown name,
+state, status, type, sub-type or unit becomes UNKNOWN; event_value None.
 """
 
 
@@ -136,9 +151,47 @@ class AlertSetting:
     enabled: bool | None
 
 
+class Weekday(StrEnum):
+    """Days as Dexcom names them in an alert schedule's daysOfWeek."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSchedule:
+    """One alert schedule with its own thresholds.
+
+    `start`/`end` are local "HH:MM" minutes since midnight, or None when
+    unusable; `days` holds only recognised, distinct days. `is_active` is
+    what the phone said at upload time, None when missing. `override_until`
+    is the end of a quiet/vibrate override, which silences but keeps the
+    thresholds.
+    """
+
+    name: str | None
+    enabled: bool | None
+    is_default: bool
+    is_active: bool | None
+    start: int | None
+    end: int | None
+    days: tuple[Weekday, ...]
+    override_until: datetime | None
+    alert_settings: tuple[AlertSetting, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Device:
-    """A receiver or phone app that uploaded data, with its alert settings."""
+    """A receiver or phone app that uploaded data, with its alert settings.
+
+    `alert_settings` are those of the schedule in force at upload time;
+    `alert_schedules` holds every schedule, to pick the one in force later.
+    """
 
     transmitter_id: str | None
     transmitter_generation: str | None
@@ -146,6 +199,7 @@ class Device:
     display_app: str | None
     last_upload_date: datetime | None
     alert_settings: tuple[AlertSetting, ...]
+    alert_schedules: tuple[AlertSchedule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +208,130 @@ class Devices:
 
     user_id: str | None
     devices: tuple[Device, ...]
+
+
+class AlertName(StrEnum):
+    """Dexcom's alert names; unrecognised values become UNKNOWN."""
+
+    HIGH = "high"
+    LOW = "low"
+    RISE = "rise"
+    FALL = "fall"
+    OUT_OF_RANGE = "outOfRange"
+    URGENT_LOW = "urgentLow"
+    URGENT_LOW_SOON = "urgentLowSoon"
+    NO_READINGS = "noReadings"
+    FIXED_LOW = "fixedLow"
+    UNKNOWN = "unknown"
+
+
+class AlertState(StrEnum):
+    """The state of a fired alert on the device."""
+
+    UNKNOWN = "unknown"
+    INACTIVE = "inactive"
+    ACTIVE_SNOOZED = "activeSnoozed"
+    ACTIVE_ALARMING = "activeAlarming"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """An alert that fired on the user's phone or receiver."""
+
+    record_id: str
+    system_time: datetime
+    display_time: datetime | None
+    alert_name: AlertName
+    alert_state: AlertState
+    transmitter_generation: str | None
+    display_device: str | None
+    display_app: str | None
+
+
+class EventStatus(StrEnum):
+    """Whether a user-entered event is new, edited or deleted."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    UNKNOWN = "unknown"
+
+
+class EventType(StrEnum):
+    """What the user logged."""
+
+    INSULIN = "insulin"
+    CARBS = "carbs"
+    EXERCISE = "exercise"
+    HEALTH = "health"
+    BLOOD_GLUCOSE = "bloodGlucose"
+    NOTES = "notes"
+    UNKNOWN = "unknown"
+
+
+class EventSubType(StrEnum):
+    """Refines an event: insulin kind, exercise intensity, health issue."""
+
+    FAST_ACTING = "fastActing"
+    LONG_ACTING = "longActing"
+    LIGHT = "light"
+    MEDIUM = "medium"
+    HEAVY = "heavy"
+    ILLNESS = "illness"
+    STRESS = "stress"
+    HIGH_SYMPTOMS = "highSymptoms"
+    LOW_SYMPTOMS = "lowSymptoms"
+    CYCLE = "cycle"
+    ALCOHOL = "alcohol"
+    UNKNOWN = "unknown"
+
+
+class EventUnit(StrEnum):
+    """The unit of an event's value."""
+
+    GRAMS = "grams"
+    MG_DL = "mg/dL"
+    MINUTES = "minutes"
+    UNITS = "units"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A user-entered event (carbs, insulin, exercise...).
+
+    `value` is a finite number or None (Dexcom documents a string and sends
+    numbers); `sub_type` is None when Dexcom sent none.
+    """
+
+    record_id: str
+    system_time: datetime
+    display_time: datetime | None
+    status: EventStatus
+    event_type: EventType
+    sub_type: EventSubType | None
+    value: float | None
+    unit: EventUnit
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationRecord:
+    """A finger-stick calibration entered on the device (value in its unit)."""
+
+    record_id: str
+    system_time: datetime
+    value: float | None
+    unit: str | None
+    transmitter_generation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordBatch[T]:
+    """The records of an alerts, events or calibrations answer, by systemTime.
+
+    Records without a usable id or time are dropped and, like every other
+    unusable value, counted in `problems`.
+    """
+
+    records: tuple[T, ...]
+    problems: tuple[ParseProblem, ...] = ()

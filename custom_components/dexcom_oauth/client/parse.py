@@ -8,7 +8,7 @@ failing the whole answer, and every kind of unusable value is reported once
 as a ParseProblem. The parsers raise nothing but DexcomResponseError.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 import math
@@ -21,18 +21,30 @@ from .models import (
     GLUCOSE_MAX_MG_DL,
     GLUCOSE_MIN_MG_DL,
     MAX_TREND_RATE,
+    AlertName,
+    AlertRecord,
+    AlertSchedule,
     AlertSetting,
+    AlertState,
+    CalibrationRecord,
     DataRange,
     Device,
     Devices,
     EgvBatch,
+    EventRecord,
+    EventStatus,
+    EventSubType,
+    EventType,
+    EventUnit,
     GlucoseReading,
     GlucoseStatus,
     GlucoseUnit,
     ParseProblem,
     ProblemKind,
+    RecordBatch,
     TimeRange,
     Trend,
+    Weekday,
 )
 
 MG_DL_PER_MMOL_L = 18.0182
@@ -424,6 +436,11 @@ def _pick_schedule(raw: object) -> dict[str, Any] | None:
 def _alert_settings(raw_schedules: object) -> tuple[AlertSetting, ...]:
     """Flatten the chosen schedule's alerts, one per name (newest wins)."""
     schedule = _pick_schedule(raw_schedules)
+    return _schedule_settings(None if schedule is None else schedule)
+
+
+def _schedule_settings(schedule: dict[str, Any] | None) -> tuple[AlertSetting, ...]:
+    """Read one schedule's alerts, one per name (newest wins)."""
     raw_settings = None if schedule is None else schedule.get("alertSettings")
     if not isinstance(raw_settings, list):
         return ()
@@ -462,8 +479,195 @@ def parse_devices(payload: object) -> Devices:
                 display_app=_text(record.get("displayApp")),
                 last_upload_date=_optional_time(record.get("lastUploadDate")),
                 alert_settings=_alert_settings(record.get("alertSchedules")),
+                alert_schedules=_alert_schedules(record.get("alertSchedules")),
             )
             for record in records
             if isinstance(record, dict)
         ),
     )
+
+
+_CLOCK_RE = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::\d{2}(?:\.\d+)?)?", re.ASCII)
+
+
+def _clock(raw: object) -> int | None:
+    """Read a local "HH:MM" (seconds allowed) as minutes since midnight."""
+    match = _CLOCK_RE.fullmatch(raw.strip()) if isinstance(raw, str) else None
+    if match is None:
+        return None
+    hours, minutes = int(match["h"]), int(match["m"])
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        return None
+    return (hours * 60 + minutes) % (24 * 60)
+
+
+def _days(raw: object) -> tuple[Weekday, ...]:
+    """Read daysOfWeek, Monday first; blanks, duplicates and unknown names go."""
+    found = (
+        {day for item in raw if (day := _member(Weekday, item))}
+        if isinstance(raw, list)
+        else set()
+    )
+    return tuple(day for day in Weekday if day in found)
+
+
+def _alert_schedules(raw: object) -> tuple[AlertSchedule, ...]:
+    """Read every alert schedule of a device; non-objects are skipped."""
+    if not isinstance(raw, list):
+        return ()
+    schedules = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        settings = item.get("alertScheduleSettings")
+        if not isinstance(settings, dict):
+            settings = {}
+        override = settings.get("override")
+        override_until = None
+        if isinstance(override, dict) and override.get("isOverrideEnabled") is True:
+            override_until = _optional_time(override.get("endTime"))
+        schedules.append(
+            AlertSchedule(
+                name=_text(settings.get("alertScheduleName")),
+                enabled=_flag(settings.get("isEnabled")),
+                is_default=settings.get("isDefaultSchedule") is True,
+                is_active=_flag(settings.get("isActive")),
+                start=_clock(settings.get("startTime")),
+                end=_clock(settings.get("endTime")),
+                days=_days(settings.get("daysOfWeek")),
+                override_until=override_until,
+                alert_settings=_schedule_settings(item),
+            )
+        )
+    return tuple(schedules)
+
+
+def _record_head(
+    record: object,
+    problems: _Problems,
+    earliest: datetime | None,
+    latest: datetime | None,
+) -> tuple[str, datetime] | None:
+    """Return a record's id and systemTime, or None when it cannot be placed."""
+    if not isinstance(record, dict):
+        problems.add("no_id_or_time", record, _type_only(record))
+        return None
+    raw_time = record.get("systemTime")
+    shown = _type_only(raw_time) if isinstance(raw_time, dict | list) else None
+    record_id = _text(record.get("recordId"))
+    system_time = _optional_time(raw_time)
+    if record_id is None or system_time is None:
+        problems.add("no_id_or_time", raw_time, shown)
+        return None
+    if (earliest is not None and system_time < earliest) or (
+        latest is not None and system_time > latest
+    ):
+        problems.add("outside_window", raw_time, shown)
+        return None
+    return record_id, system_time
+
+
+def _batch[T](
+    payload: object,
+    build: Callable[[dict[str, Any], str, datetime, _Problems], T],
+    earliest: datetime | None,
+    latest: datetime | None,
+) -> RecordBatch[T]:
+    """Parse the records of an answer; the last record of an id wins."""
+    _, records = _envelope(payload)
+    problems = _Problems()
+    found: dict[str, tuple[datetime, T]] = {}
+    for record in records:
+        head = _record_head(record, problems, earliest, latest)
+        if head is not None:
+            assert isinstance(record, dict)  # _record_head checked it
+            found[head[0]] = (head[1], build(record, *head, problems))
+    ordered = sorted(found.items(), key=lambda item: (item[1][0], item[0]))
+    return RecordBatch(
+        records=tuple(item for _, (_, item) in ordered), problems=problems.result()
+    )
+
+
+def _alert(
+    record: dict[str, Any], record_id: str, system_time: datetime, problems: _Problems
+) -> AlertRecord:
+    return AlertRecord(
+        record_id=record_id,
+        system_time=system_time,
+        display_time=_optional_display_time(record.get("displayTime")),
+        alert_name=_choice(AlertName, record.get("alertName"), "alert_name", problems),
+        alert_state=_choice(
+            AlertState, record.get("alertState"), "alert_state", problems
+        ),
+        transmitter_generation=_text(record.get("transmitterGeneration")),
+        display_device=_text(record.get("displayDevice")),
+        display_app=_text(record.get("displayApp")),
+    )
+
+
+def _event(
+    record: dict[str, Any], record_id: str, system_time: datetime, problems: _Problems
+) -> EventRecord:
+    raw_sub_type = record.get("eventSubType")
+    raw_value = record.get("value")
+    value = _number(raw_value)
+    if value is not None and value < 0:
+        value = None
+    if value is None and raw_value is not None:
+        problems.add("event_value", raw_value)
+    return EventRecord(
+        record_id=record_id,
+        system_time=system_time,
+        display_time=_optional_display_time(record.get("displayTime")),
+        status=_choice(
+            EventStatus, record.get("eventStatus"), "event_status", problems
+        ),
+        event_type=_choice(EventType, record.get("eventType"), "event_type", problems),
+        sub_type=None
+        if raw_sub_type is None
+        else _choice(EventSubType, raw_sub_type, "event_sub_type", problems),
+        value=value,
+        unit=_choice(EventUnit, record.get("unit"), "event_unit", problems),
+    )
+
+
+def _calibration(
+    record: dict[str, Any], record_id: str, system_time: datetime, _: _Problems
+) -> CalibrationRecord:
+    return CalibrationRecord(
+        record_id=record_id,
+        system_time=system_time,
+        value=_number(record.get("value")),
+        unit=_text(record.get("unit")),
+        transmitter_generation=_text(record.get("transmitterGeneration")),
+    )
+
+
+def parse_alerts(
+    payload: object,
+    *,
+    earliest: datetime | None = None,
+    latest: datetime | None = None,
+) -> RecordBatch[AlertRecord]:
+    """Parse an alerts answer; an unknown name or state becomes UNKNOWN."""
+    return _batch(payload, _alert, earliest, latest)
+
+
+def parse_events(
+    payload: object,
+    *,
+    earliest: datetime | None = None,
+    latest: datetime | None = None,
+) -> RecordBatch[EventRecord]:
+    """Parse an events answer; a value that is no number becomes None."""
+    return _batch(payload, _event, earliest, latest)
+
+
+def parse_calibrations(
+    payload: object,
+    *,
+    earliest: datetime | None = None,
+    latest: datetime | None = None,
+) -> RecordBatch[CalibrationRecord]:
+    """Parse a calibrations answer."""
+    return _batch(payload, _calibration, earliest, latest)
