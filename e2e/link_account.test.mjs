@@ -3,7 +3,8 @@
 // and "Sam"; each gets its own device, entities and statistic named after it,
 // the same Dexcom user cannot be linked twice, the README's examples work,
 // Alex's settings and logs (alert levels, last events, session, alert event,
-// get_events, daily totals) are there, and stopping the stack leaves nothing.
+// get_events, daily totals) are there, so are Alex's glycemic analytics (measure
+// sensors, episode event, get_agp, daily statistics), and stopping the stack leaves nothing.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -335,8 +336,9 @@ describe('linking two Dexcom simulator accounts through the UI', { timeout: 15 *
     const deadline = Date.now() + 60_000;
     let ours;
     for (;;) {
+      // The analytics' daily statistics (dexcom_oauth:daily_*) are means too: checked below.
       ours = (await ws({ type: 'recorder/list_statistic_ids', statistic_type: 'mean' })).filter(
-        (s) => s.source === 'dexcom_oauth',
+        (s) => s.source === 'dexcom_oauth' && !s.statistic_id.startsWith('dexcom_oauth:daily_'),
       );
       if (ours.length >= ACCOUNTS.length || Date.now() > deadline) break;
       await page.waitForTimeout(1000);
@@ -725,6 +727,212 @@ describe('linking two Dexcom simulator accounts through the UI', { timeout: 15 *
     const y = Math.min(a.y, b.y);
     const clip = { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
     await shoot({ page: () => page, screenshot: (options) => page.screenshot({ ...options, clip }) }, 'daily_totals.png');
+  });
+
+  test("Alex's glycemic analytics: measure sensors, episode event, get_agp, daily statistics; their cards are shot", async (t) => {
+    // Every measure sensor by its translation key (README "Glycemic analytics", Sensors).
+    const percents = [
+      'time_in_range', 'time_below_range_level_1', 'time_below_range_level_2',
+      'time_above_range_level_1', 'time_above_range_level_2', 'glucose_cv', 'cgm_active',
+    ].flatMap((m) => [`${m}_14d`, `${m}_24h`]);
+    const keys = [...percents, 'mean_glucose_14d', 'mean_glucose_24h', 'gmi_14d', 'glucose_change'];
+    const registry = (await ws({ type: 'config/entity_registry/list' })).filter((e) => e.config_entry_id === entryIds[ALEX.name]);
+    const byKey = {};
+    for (const key of [...keys, 'glucose_episode']) {
+      const entity = registry.find((e) => e.translation_key === key);
+      assert.ok(entity, `${key} registered for Alex: ${registry.map((e) => `${e.entity_id}/${e.translation_key}`)}`);
+      assert.equal(entity.device_id, deviceIds[ALEX.name], `${entity.entity_id} on Alex's device`);
+      byKey[key] = entity.entity_id;
+    }
+    assert.equal(byKey.time_in_range_14d, `sensor.${ALEX.slug}_time_in_range_14_days`, 'the README names it so');
+    assert.equal(byKey.glucose_episode, `event.${ALEX.slug}_glucose_episode`, 'the README names it so');
+
+    // The 14 days are fetched in one request after the link: wait for them.
+    const deadline = Date.now() + 90_000;
+    let states;
+    for (;;) {
+      states = await api.waitForStates(Object.values(byKey), 60_000);
+      if (!NO_STATE.includes(states[byKey.cgm_active_14d].state) || Date.now() > deadline) break;
+      await page.waitForTimeout(2000);
+    }
+    for (const key of keys) {
+      const s = states[byKey[key]];
+      t.diagnostic(`${s.entity_id} = ${s.state} ${s.attributes.unit_of_measurement ?? ''} ${JSON.stringify(s.attributes)}`);
+    }
+    for (const key of keys.filter((k) => k !== 'glucose_change')) {
+      const s = states[byKey[key]];
+      assert.notEqual(s.state, 'unavailable', `${s.entity_id} is available with 14 days kept`);
+      const sufficiency = s.attributes.data_sufficiency;
+      assert.ok(sufficiency >= 0 && sufficiency <= 100, `${s.entity_id} has data_sufficiency: ${JSON.stringify(s.attributes)}`);
+      assert.ok(Number.isInteger(s.attributes.readings), `${s.entity_id} counts its readings`);
+      assert.ok(Date.parse(s.attributes.window_start) < Date.parse(s.attributes.window_end), `${s.entity_id}'s window`);
+      if (s.state === 'unknown') {
+        assert.ok(sufficiency < 70, `${s.entity_id} unknown only below 70 % data: ${sufficiency}`);
+        continue;
+      }
+      const x = Number(s.state);
+      if (percents.includes(key)) {
+        assert.equal(s.attributes.unit_of_measurement, '%', s.entity_id);
+        assert.ok(x >= 0 && x <= 100, `${s.entity_id} is a percentage: ${s.state}`);
+      } else if (key.startsWith('mean_glucose')) {
+        assert.equal(s.attributes.unit_of_measurement, 'mg/dL', s.entity_id);
+        assert.ok(x >= 40 && x <= 400, `${s.entity_id} is a glucose: ${s.state}`);
+      } else {
+        // GMI from a mean within 40-400 mg/dL: 3.31 + 0.02392 x mean.
+        assert.ok(x >= 4 && x <= 13, `${s.entity_id} is a plausible GMI: ${s.state}`);
+        const mean = Number(states[byKey.mean_glucose_14d].state);
+        if (Number.isFinite(mean)) assert.ok(Math.abs(x - (3.31 + 0.02392 * mean)) < 0.1, `GMI ${x} from mean ${mean}`);
+      }
+    }
+    assert.ok(!NO_STATE.includes(states[byKey.cgm_active_14d].state), 'CGM active is always shown');
+    const cgm14 = Number(states[byKey.cgm_active_14d].state);
+    t.diagnostic(`CGM active over 14 days: ${cgm14} %`);
+    if (cgm14 >= 70) {
+      // Time below, in and above range share the readings between them.
+      const sum = ['time_in_range_14d', 'time_below_range_level_1_14d', 'time_below_range_level_2_14d',
+        'time_above_range_level_1_14d', 'time_above_range_level_2_14d'].reduce((a, k) => a + Number(states[byKey[k]].state), 0);
+      assert.ok(Math.abs(sum - 100) < 0.5, `the ranges add up to 100 %: ${sum}`);
+    }
+    const change = states[byKey.glucose_change];
+    if (!NO_STATE.includes(change.state)) assert.ok(Math.abs(Number(change.state)) < 100, `glucose change: ${change.state}`);
+    const episode = states[byKey.glucose_episode];
+    assert.notEqual(episode.state, 'unavailable');
+    assert.deepEqual([...episode.attributes.event_types].sort(), ['hyper_level_2', 'hypo_level_1', 'hypo_level_2']);
+
+    // The AGP action: 96 bins of 15 minutes of local time, percentiles in order.
+    const result = await ws({
+      type: 'call_service',
+      domain: 'dexcom_oauth',
+      service: 'get_agp',
+      service_data: { config_entry_id: entryIds[ALEX.name], days: 14 },
+      return_response: true,
+    });
+    const agp = result.response;
+    assert.ok(agp && Array.isArray(agp.profile), JSON.stringify(result).slice(0, 500));
+    t.diagnostic(`get_agp: ${agp.start} .. ${agp.end} (${agp.time_zone}), measures ${JSON.stringify(agp.measures)}`);
+    t.diagnostic(`bins 07:00-07:45: ${JSON.stringify(agp.profile.slice(28, 32))}`);
+    assert.equal(agp.unit, 'mg/dL');
+    assert.equal(agp.bin_minutes, 15);
+    assert.equal(agp.profile.length, 96);
+    assert.equal(agp.profile[0].time, '00:00');
+    assert.equal(agp.profile[30].time, '07:30');
+    let filled = 0;
+    for (const bin of agp.profile) {
+      if (bin.readings === 0) continue;
+      filled += 1;
+      const ps = [bin.p5, bin.p25, bin.p50, bin.p75, bin.p95];
+      for (let i = 0; i < ps.length; i += 1) {
+        assert.ok(ps[i] >= 40 && ps[i] <= 400, `${bin.time}: ${JSON.stringify(bin)}`);
+        if (i > 0) assert.ok(ps[i - 1] <= ps[i], `percentiles in order at ${bin.time}: ${JSON.stringify(bin)}`);
+      }
+    }
+    assert.ok(filled > 90, `most bins have readings over 14 days: ${filled}`);
+    // Each reading in one bin (a DST change repeats or skips an hour's, 12 readings).
+    const binned = agp.profile.reduce((a, b) => a + b.readings, 0);
+    assert.ok(Math.abs(binned - agp.measures.readings) <= 12, `${binned} binned, ${agp.measures.readings} readings`);
+    assert.ok(Array.isArray(agp.episodes), 'the response lists the episodes');
+    if (agp.measures.sufficient && cgm14 >= 70) {
+      const tir = Number(states[byKey.time_in_range_14d].state);
+      // The sensor and the action see the same kept readings (a new poll may move the window).
+      assert.ok(Math.abs(agp.measures.time_in_range - tir) < 2, `TIR ${agp.measures.time_in_range} vs sensor ${tir}`);
+    }
+
+    // Daily long-term statistics (README "Daily long-term statistics"), named after Alex.
+    const entryId = entryIds[ALEX.name].toLowerCase();
+    const tirId = `dexcom_oauth:daily_time_in_range_${entryId}`;
+    const statDeadline = Date.now() + 60_000;
+    let daily;
+    for (;;) {
+      daily = (await ws({ type: 'recorder/list_statistic_ids', statistic_type: 'mean' })).filter((s) =>
+        s.statistic_id.startsWith('dexcom_oauth:daily_') && s.statistic_id.endsWith(entryId),
+      );
+      if (daily.some((s) => s.statistic_id === tirId) || Date.now() > statDeadline) break;
+      await page.waitForTimeout(1000);
+    }
+    for (const s of daily) t.diagnostic(`${s.statistic_id}: ${s.name} (${s.statistics_unit_of_measurement})`);
+    const tirStat = daily.find((s) => s.statistic_id === tirId);
+    assert.ok(tirStat, `${tirId} listed: ${JSON.stringify(daily)}`);
+    assert.match(tirStat.name, /^Alex time in range \(daily\)$/i);
+    const tirDays = (
+      await ws({
+        type: 'recorder/statistics_during_period',
+        start_time: new Date(Date.now() - 30 * 24 * 3600_000).toISOString(),
+        statistic_ids: [tirId],
+        period: 'day',
+        types: ['mean'],
+      })
+    )[tirId] ?? [];
+    t.diagnostic(`daily TIR: ${tirDays.map((r) => r.mean?.toFixed(1)).join(', ')}`);
+    assert.ok(tirDays.length > 1, 'several days of daily TIR');
+    for (const row of tirDays) assert.ok(row.mean >= 0 && row.mean <= 100, JSON.stringify(row));
+
+    // A dashboard for the README's screenshots. The README's AGP chart needs the
+    // ApexCharts card (HACS), which is not installed: the daily TIR statistic is shot instead.
+    await ws({
+      type: 'lovelace/dashboards/create',
+      url_path: 'dexcom-analytics',
+      title: 'Glycemic analytics',
+      icon: 'mdi:chart-bell-curve',
+      mode: 'storage',
+      show_in_sidebar: true,
+      require_admin: false,
+    });
+    const full = (c) => ({ ...c, grid_options: { columns: 'full', ...c.grid_options } });
+    await ws({
+      type: 'lovelace/config/save',
+      url_path: 'dexcom-analytics',
+      config: {
+        title: 'Glycemic analytics',
+        views: [
+          {
+            title: 'Analytics',
+            path: 'analytics',
+            type: 'sections',
+            max_columns: 2,
+            sections: [
+              {
+                type: 'grid',
+                cards: [
+                  full({
+                    type: 'entities',
+                    title: 'Last 14 days',
+                    entities: [
+                      'time_in_range_14d', 'time_below_range_level_1_14d', 'time_below_range_level_2_14d',
+                      'time_above_range_level_1_14d', 'time_above_range_level_2_14d', 'mean_glucose_14d',
+                      'glucose_cv_14d', 'gmi_14d', 'cgm_active_14d', 'cgm_active_24h', 'glucose_change', 'glucose_episode',
+                    ].map((k) => byKey[k]),
+                  }),
+                ],
+              },
+              {
+                type: 'grid',
+                cards: [
+                  full({
+                    type: 'statistics-graph',
+                    title: 'Time in range per day',
+                    entities: [tirId],
+                    period: 'day',
+                    days_to_show: 14,
+                    stat_types: ['mean'],
+                    chart_type: 'bar',
+                    grid_options: { rows: 5 },
+                  }),
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    await page.goto(`${HA_URL}/dexcom-analytics/analytics`);
+    const card = page.locator('hui-entities-card').filter({ hasText: 'Last 14 days' });
+    await card.getByText(/Time in range \(14 days\)/).first().waitFor();
+    await card.getByText(/Glucose episode/).first().waitFor();
+    const graph = page.locator('hui-statistics-graph-card');
+    await graph.locator('ha-chart-base canvas').waitFor();
+    await page.waitForTimeout(2500); // icons settle, the chart animates in
+    await shoot(card, 'analytics_sensors.png');
+    await shoot(graph, 'daily_time_in_range.png');
   });
 
   test('no repair issue from the integration', async () => {
