@@ -790,11 +790,11 @@ async def test_invalid_timeout(
         DexcomClient(session, "https://api.dexcom.com", tokens, request_timeout=timeout)
 
 
-@pytest.mark.parametrize("endpoint", ["alerts", "events", "calibrations"])
+@pytest.mark.parametrize("endpoint", ["alerts", "events"])
 async def test_log_endpoints_split_and_merge(
     client: DexcomClient, dexcom: FakeDexcom, endpoint: str
 ) -> None:
-    """Alerts, events and calibrations are asked for in 30-day windows and merged."""
+    """Alerts and events are asked for in 30-day windows and merged."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     first = {"records": [{"recordId": "b", "systemTime": "2026-01-30T00:00:00"}]}
     second = {

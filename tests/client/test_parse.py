@@ -10,7 +10,6 @@ from custom_components.dexcom_oauth.client import (
     AlertSchedule,
     AlertSetting,
     AlertState,
-    CalibrationRecord,
     DexcomResponseError,
     EventStatus,
     EventSubType,
@@ -27,7 +26,6 @@ from custom_components.dexcom_oauth.client import (
 from custom_components.dexcom_oauth.client.parse import (
     merge_problems,
     parse_alerts,
-    parse_calibrations,
     parse_data_range,
     parse_devices,
     parse_display_time,
@@ -1147,30 +1145,4 @@ def test_events_parsed_defensively() -> None:
         ParseProblem("event_sub_type", "'superActing'", 1),
         ParseProblem("event_unit", "'ml'", 1),
         ParseProblem("event_type", "'meal'", 1),
-    )
-
-
-def test_calibrations_parsed() -> None:
-    """Calibrations keep value, unit and generation."""
-    batch = parse_calibrations(
-        {
-            "records": [
-                {
-                    "recordId": "c1",
-                    "systemTime": "2026-11-23T10:00:00",
-                    "value": "105",
-                    "unit": "mg/dL",
-                    "transmitterGeneration": "g6",
-                }
-            ]
-        }
-    )
-    assert batch.records == (
-        CalibrationRecord(
-            record_id="c1",
-            system_time=datetime(2026, 11, 23, 10, tzinfo=UTC),
-            value=105.0,
-            unit="mg/dL",
-            transmitter_generation="g6",
-        ),
     )

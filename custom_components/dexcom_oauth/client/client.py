@@ -26,20 +26,11 @@ from .errors import (
     DexcomResponseError,
     DexcomUnauthorizedError,
 )
-from .models import (
-    AlertRecord,
-    CalibrationRecord,
-    DataRange,
-    Devices,
-    EgvBatch,
-    EventRecord,
-    RecordBatch,
-)
+from .models import AlertRecord, DataRange, Devices, EgvBatch, EventRecord, RecordBatch
 from .parse import (
     merge_problems,
     merge_readings,
     parse_alerts,
-    parse_calibrations,
     parse_data_range,
     parse_devices,
     parse_egvs,
@@ -230,12 +221,6 @@ class DexcomClient:
     async def events(self, start: datetime, end: datetime) -> RecordBatch[EventRecord]:
         """Fetch the user-entered events (carbs, insulin...) between start and end."""
         return await self._records("events", parse_events, start, end)
-
-    async def calibrations(
-        self, start: datetime, end: datetime
-    ) -> RecordBatch[CalibrationRecord]:
-        """Fetch the calibrations between start and end."""
-        return await self._records("calibrations", parse_calibrations, start, end)
 
     async def _records[T: _Record](
         self, endpoint: str, parser: _WindowParser[T], start: datetime, end: datetime

@@ -315,19 +315,8 @@ class EventRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class CalibrationRecord:
-    """A finger-stick calibration entered on the device (value in its unit)."""
-
-    record_id: str
-    system_time: datetime
-    value: float | None
-    unit: str | None
-    transmitter_generation: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class RecordBatch[T]:
-    """The records of an alerts, events or calibrations answer, by systemTime.
+    """The records of an alerts or events answer, by systemTime.
 
     Records without a usable id or time are dropped and, like every other
     unusable value, counted in `problems`.

@@ -26,7 +26,6 @@ from .models import (
     AlertSchedule,
     AlertSetting,
     AlertState,
-    CalibrationRecord,
     DataRange,
     Device,
     Devices,
@@ -631,18 +630,6 @@ def _event(
     )
 
 
-def _calibration(
-    record: dict[str, Any], record_id: str, system_time: datetime, _: _Problems
-) -> CalibrationRecord:
-    return CalibrationRecord(
-        record_id=record_id,
-        system_time=system_time,
-        value=_number(record.get("value")),
-        unit=_text(record.get("unit")),
-        transmitter_generation=_text(record.get("transmitterGeneration")),
-    )
-
-
 def parse_alerts(
     payload: object,
     *,
@@ -661,13 +648,3 @@ def parse_events(
 ) -> RecordBatch[EventRecord]:
     """Parse an events answer; a value that is no number becomes None."""
     return _batch(payload, _event, earliest, latest)
-
-
-def parse_calibrations(
-    payload: object,
-    *,
-    earliest: datetime | None = None,
-    latest: datetime | None = None,
-) -> RecordBatch[CalibrationRecord]:
-    """Parse a calibrations answer."""
-    return _batch(payload, _calibration, earliest, latest)
