@@ -44,12 +44,6 @@ class DexcomApiProblem(DexcomEntity, BinarySensorEntity):
 
     @property
     @override
-    def available(self) -> bool:
-        """Always: it reports on the API itself."""
-        return True
-
-    @property
-    @override
     def is_on(self) -> bool:
         """Whether the last poll failed."""
         return self.coordinator.problem is not None

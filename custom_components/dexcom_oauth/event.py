@@ -56,12 +56,6 @@ async def async_setup_entry(
 class DexcomAlertEvent(DexcomEntity, EventEntity):
     """Fires once per alert Dexcom reports, with the alert's own time."""
 
-    @property
-    @override
-    def available(self) -> bool:
-        """Always: past alerts stay true whatever the API does now."""
-        return True
-
     @override
     async def async_added_to_hass(self) -> None:
         """Listen for new alerts once the entity's first state is written.

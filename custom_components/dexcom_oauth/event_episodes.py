@@ -57,12 +57,6 @@ class DexcomEpisodeEvent(DexcomEntity, EventEntity):
         await super().async_will_remove_from_hass()
         await self._store.async_save(self._saved())
 
-    @property
-    @override
-    def available(self) -> bool:
-        """Episodes come from the kept history, whatever the last request did."""
-        return True
-
     @callback
     @override
     def _handle_coordinator_update(self) -> None:

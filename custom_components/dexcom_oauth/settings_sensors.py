@@ -70,12 +70,6 @@ class DexcomThresholdSensor(DexcomEntity, SensorEntity):
 
     @property
     @override
-    def available(self) -> bool:
-        """Always: the level does not age with the readings."""
-        return True
-
-    @property
-    @override
     def native_value(self) -> float | None:
         """The level (mg/dL) in the schedule in force now."""
         return threshold(
@@ -148,12 +142,6 @@ class DexcomLastEventSensor(DexcomEntity, SensorEntity):
 
     @property
     @override
-    def available(self) -> bool:
-        """Always: an event stays the last one until a newer one comes."""
-        return True
-
-    @property
-    @override
     def native_value(self) -> float | None:
         """The event's amount (grams, units, minutes)."""
         event = self._event
@@ -204,12 +192,6 @@ class DexcomSessionSensor(DexcomEntity, SensorEntity):
     """When the current sensor session began or should end: always an estimate."""
 
     entity_description: DexcomSessionDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Always: unknown until a sensor change was seen."""
-        return True
 
     @property
     @override
