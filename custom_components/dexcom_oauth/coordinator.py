@@ -25,10 +25,8 @@ from .client import (
     DexcomClient,
     DexcomError,
     DexcomRateLimitError,
-    EgvBatch,
     GlucoseReading,
     GlucoseUnit,
-    ProblemKind,
 )
 from .const import (
     DEFAULT_DATA_DELAY,
@@ -44,6 +42,7 @@ from .logs import DexcomLogs
 from .problems import ApiProblem, problem_kind
 from .schedule import PollScheduler
 from .statistics import GlucoseStatistics
+from .unusable import UnusableLog
 from .window import ReadingWindow
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,18 +54,6 @@ type DexcomConfigEntry = ConfigEntry[DexcomCoordinator]
 AUTH_RECHECK = timedelta(minutes=30)
 # How far before the account's last reading the unit is looked for.
 UNIT_SEARCH = timedelta(hours=1)
-
-
-# What each kind of unusable data is, and what becomes of it, for the log.
-UNUSABLE: dict[ProblemKind, tuple[str, str]] = {
-    "no_id_or_time": ("without a usable record id or time", "they are ignored"),
-    "outside_window": ("dated outside the requested time window", "they are ignored"),
-    "value": ("with an unusable glucose value", "the value is not shown"),
-    "status": ("with an unknown status", "it is taken as unknown"),
-    "trend": ("with an unknown trend", "the trend shows as unknown"),
-    "trend_rate": ("with an unusable trend rate", "the rate is not shown"),
-    "unit": ("with an unknown unit", "the value is read as mg/dL"),
-}
 
 
 def reauth_issue_id(entry: ConfigEntry) -> str:
@@ -128,7 +115,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self._devices_checked: datetime | None = None
         self._unit = GlucoseUnit.UNKNOWN
         self._unit_searched = False
-        self._logged_kinds: set[str] = set()
+        self._unusable = UnusableLog(entry, _LOGGER)
         self._unsub_stale: CALLBACK_TYPE | None = None
 
     @override
@@ -147,7 +134,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
             await self._refresh_devices(now)
         except DexcomError as err:
             raise self._failed(err, now) from err
-        self._log_unusable(batch)
+        self._unusable.log("reading(s)", batch.problems)
         new = self.window.add(batch.readings, now, start)
         if self.window.latest_glucose is None and self._unit is GlucoseUnit.UNKNOWN:
             await self._search_unit()
@@ -255,22 +242,6 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         """Poll next when the next reading should be available; save what was learned."""
         self.update_interval = self.schedule.next_poll(now)
         self.learned.save(self.schedule, self.window)
-
-    def _log_unusable(self, batch: EgvBatch) -> None:
-        """Log each kind of unusable data once per entry, with a raw example."""
-        for problem in batch.problems:
-            if problem.kind in self._logged_kinds:
-                continue
-            self._logged_kinds.add(problem.kind)
-            what, outcome = UNUSABLE[problem.kind]
-            _LOGGER.warning(
-                "%s: Dexcom sent %d reading(s) %s (for example %s); %s (logged once)",
-                self.config_entry.title,
-                problem.count,
-                what,
-                problem.example,
-                outcome,
-            )
 
     async def _refresh_devices(self, now: datetime) -> None:
         """Fetch the device list when it is due: model and the account's unit."""

@@ -40,8 +40,6 @@ from .const import DOMAIN
 
 _LOGGER = logging.getLogger(__name__)
 
-# How far back the first events request reaches (Dexcom's window limit).
-BACKFILL: Final = timedelta(days=30)
 # Rows read back to find the running total before the first rewritten day.
 _ROWS_BACK: Final = 64
 # Insulin has no unit in Home Assistant; "U" is what pens and pumps show.

@@ -44,14 +44,14 @@ from .client import (
     EventSubType,
     EventType,
     GlucoseReading,
-    ParseProblem,
-    ProblemKind,
 )
 from .const import DOMAIN, FETCH_OVERLAP
-from .event_statistics import BACKFILL, EventStatistics
+from .event_statistics import EventStatistics
 from .schedule import parse_stored_time, stored_time
 from .session import SessionTracker
+from .statistics import BACKFILL
 from .thresholds import beyond, threshold
+from .unusable import UnusableLog
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,19 +77,6 @@ SAVE_DELAY: Final = 10.0
 _STORE_VERSION: Final = 1
 # The alerts a reading can announce, by the zone it enters.
 ZONE_ALERTS: Final = (AlertName.URGENT_LOW, AlertName.LOW, AlertName.HIGH)
-
-# What each kind of unusable log data is, and what becomes of it.
-UNUSABLE: Final[dict[ProblemKind, tuple[str, str]]] = {
-    "no_id_or_time": ("without a usable record id or time", "they are ignored"),
-    "outside_window": ("dated outside the requested window", "they are ignored"),
-    "alert_name": ("with an unknown alert name", "it fires as unknown"),
-    "alert_state": ("with an unknown alert state", "it is taken as unknown"),
-    "event_status": ("with an unknown status", "they count as entered"),
-    "event_type": ("with an unknown type", "they are not shown"),
-    "event_sub_type": ("with an unknown sub-type", "they are not shown"),
-    "event_value": ("with an unusable value", "they are not shown"),
-    "event_unit": ("with an unknown unit", "it is ignored"),
-}
 
 type AlertListener = Callable[[AlertRecord], None]
 
@@ -181,7 +168,7 @@ class DexcomLogs:
         self._alerts_from: datetime | None = None
         self._pending: list[AlertRecord] = []
         self._listeners: list[AlertListener] = []
-        self._logged_kinds: set[str] = set()
+        self._unusable = UnusableLog(entry, _LOGGER)
         self.last = LastEvents()
         self.sessions = SessionTracker()
 
@@ -262,7 +249,7 @@ class DexcomLogs:
             return
         self._events_cadence.succeeded(now)
         self._events_loaded = True
-        self._log_unusable("event(s)", batch.problems)
+        self._unusable.log("event(s)", batch.problems)
         for event in batch.records:
             self._events[event.record_id] = event
         horizon = anchor - EVENTS_KEPT
@@ -295,7 +282,7 @@ class DexcomLogs:
         self._alerts_cadence.succeeded(now)
         if newest is not None:
             self._alerts_from = newest
-        self._log_unusable("alert(s)", batch.problems)
+        self._unusable.log("alert(s)", batch.problems)
         fresh = [alert for alert in batch.records if alert.record_id not in self._seen]
         for alert in fresh:
             self._seen[alert.record_id] = alert.system_time
@@ -330,24 +317,6 @@ class DexcomLogs:
             "alerts_from": stored_time(self._alerts_from),
             "sessions": self.sessions.as_dict(),
         }
-
-    def _log_unusable(self, what: str, problems: tuple[ParseProblem, ...]) -> None:
-        """Log each kind of unusable log data once per entry."""
-        for problem in problems:
-            key = f"{what}:{problem.kind}"
-            if key in self._logged_kinds:
-                continue
-            self._logged_kinds.add(key)
-            text, outcome = UNUSABLE[problem.kind]
-            _LOGGER.warning(
-                "%s: Dexcom sent %d %s %s (for example %s); %s (logged once)",
-                self._entry.title,
-                problem.count,
-                what,
-                text,
-                problem.example,
-                outcome,
-            )
 
     def diagnostics(self) -> Mapping[str, object]:
         """Return what a maintainer needs: counts and times, never ids."""
