@@ -137,6 +137,13 @@ GLUCOSE_CHANGE = DexcomSensorEntityDescription(
 )
 
 
+def _value_entity_id(hass: HomeAssistant, entry: DexcomConfigEntry) -> str | None:
+    """Return the entity id of the account's glucose value, once registered."""
+    return er.async_get(hass).async_get_entity_id(
+        Platform.SENSOR, DOMAIN, f"{entry.unique_id}_glucose_value"
+    )
+
+
 def _glucose_unit(
     hass: HomeAssistant, entry: DexcomConfigEntry, data: DexcomData
 ) -> str:
@@ -146,9 +153,7 @@ def _glucose_unit(
     (both kept in the entity registry), else the account's unit.
     """
     registry = er.async_get(hass)
-    value_id = registry.async_get_entity_id(
-        Platform.SENSOR, DOMAIN, f"{entry.unique_id}_glucose_value"
-    )
+    value_id = _value_entity_id(hass, entry)
     if value_id is not None and (registry_entry := registry.async_get(value_id)):
         picked: Mapping[str, Any] = registry_entry.options.get(Platform.SENSOR, {})
         suggested: Mapping[str, Any] = registry_entry.options.get(
@@ -199,6 +204,7 @@ class DexcomSensor(DexcomEntity, SensorEntity):
         only adds it for units the user picks, not for a suggested one.
         """
         super().__init__(coordinator, description)
+        self._glucose_unit = glucose_unit
         mmol = glucose_unit == UnitOfBloodGlucoseConcentration.MILLIMOLE_PER_LITER
         self._rate_factor: float | None = None
         if (
@@ -217,19 +223,16 @@ class DexcomSensor(DexcomEntity, SensorEntity):
         await super().async_added_to_hass()
         if not self.entity_description.follows_glucose_unit:
             return
-        registry = er.async_get(self.hass)
-        value_id = registry.async_get_entity_id(
-            Platform.SENSOR,
-            DOMAIN,
-            f"{self.coordinator.config_entry.unique_id}_glucose_value",
-        )
-        assert value_id is not None  # SENSORS registers the value first
         entry = self.coordinator.config_entry
-        shown = _glucose_unit(self.hass, entry, self.coordinator.data)
+        value_id = _value_entity_id(self.hass, entry)
+        assert value_id is not None  # SENSORS registers the value first
 
         @callback
         def unit_changed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-            if _glucose_unit(self.hass, entry, self.coordinator.data) != shown:
+            if (
+                _glucose_unit(self.hass, entry, self.coordinator.data)
+                != self._glucose_unit
+            ):
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
         self.async_on_remove(
