@@ -19,18 +19,23 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from yarl import URL
 
+from custom_components.dexcom_oauth.const import DOMAIN
+from custom_components.dexcom_oauth.coordinator import reauth_issue_id
 from custom_components.dexcom_oauth.statistics import statistic_id_for
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.recorder import get_instance
 
 from .common import (
     DEVICES_URL,
     EGVS_URL,
+    OTHER_USER_ID,
     TOKEN_URL,
     EgvsServer,
     devices_payload,
@@ -108,11 +113,33 @@ async def test_removal_deletes_the_statistic(
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Deleting the entry deletes its health data: the statistic and saved state."""
+    """Deleting one account deletes its health data, and only its own.
+
+    The statistic, the saved state and a pending re-link repair go; a second
+    linked account keeps all of its own.
+    """
     # The recorder's debug log prints registry events, device identifiers included.
     caplog.set_level(logging.INFO, "homeassistant.components.recorder")
     entry = setup_with_server
+    other = MockConfigEntry(
+        domain=DOMAIN, title="Sam", unique_id=OTHER_USER_ID, data=dict(entry.data)
+    )
+    other.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(other.entry_id)
+    await hass.async_block_till_done()
     assert await hourly(hass, entry)
+    assert await hourly(hass, other)
+    for linked in (entry, other):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            reauth_issue_id(linked),
+            is_fixable=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="reauth_required",
+            translation_placeholders={"name": linked.title},
+            data={"entry_id": linked.entry_id},
+        )
     await hass.async_block_till_done()
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
@@ -120,8 +147,15 @@ async def test_removal_deletes_the_statistic(
     ids = await get_instance(hass).async_add_executor_job(
         list_statistic_ids, hass, None
     )
-    assert statistic_id_for(entry) not in {row["statistic_id"] for row in ids}
+    kept = {row["statistic_id"] for row in ids}
+    assert statistic_id_for(entry) not in kept
     assert f"dexcom_oauth.{entry.entry_id}.schedule" not in hass_storage
+    assert ir.async_get(hass).async_get_issue(DOMAIN, reauth_issue_id(entry)) is None
+    # The other account is untouched.
+    assert statistic_id_for(other) in kept
+    assert await hourly(hass, other)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, reauth_issue_id(other))
+    assert other.state is ConfigEntryState.LOADED
 
 
 async def test_thirty_day_backfill(
