@@ -12,7 +12,7 @@ setup (the learned state goes through Home Assistant's Store each time).
 Afterwards every reading the simulator made available reached the coordinator,
 and every hour of the true-time statistic equals the hour computed from the
 simulator's own readings. The scenario (days, stalls, sensor change) is the
-bench's (scripts/_bench.py), seeded, so each run sees the same days.
+bench's (scripts/benchmark/), seeded, so each run sees the same days.
 """
 
 from collections import Counter, defaultdict
@@ -39,7 +39,7 @@ from dexcom_simulator.config import FaultSettings
 from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
-from scripts._bench import Arrival, Scenario, arrivals, build_scenario
+from scripts.benchmark.scenario import Arrival, Scenario, arrivals, build_scenario
 
 from .common import CLIENT_ID, CLIENT_SECRET, coordinator_of
 from .live.server import EGVS, LiveSimulator, serve

@@ -8,7 +8,6 @@ counted). Reports the median and the
 worst CPU time per reading, and the memory the kept 14 days hold.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import statistics
@@ -30,8 +29,9 @@ from custom_components.dexcom_oauth.client.parse import parse_egvs
 from custom_components.dexcom_oauth.sensor_analytics import GLYCEMIC_SENSORS
 from dexcom_simulator import Simulator, SimulatorConfig
 
-# The project's target for updating every analytics sensor on a new reading.
-MAX_MS_PER_READING = 2.0
+from .measure import deep_size
+from .targets import MAX_MS_PER_READING
+
 END = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 REPLAYED = 576  # the last two days, one reading at a time
 ZONE = ZoneInfo("Europe/Berlin")
@@ -66,7 +66,7 @@ class AnalyticsCost:
         )
 
 
-def measure(user: str, seed: int, deep_size: Callable[[object], int]) -> AnalyticsCost:
+def measure(user: str, seed: int) -> AnalyticsCost:
     """Replay the user's last readings into a full 14-day history."""
     simulator = Simulator(SimulatorConfig(seed=seed))
     records = simulator.records(
