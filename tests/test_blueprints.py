@@ -6,8 +6,10 @@ integration's entities, set up from mocked Dexcom answers.
 
 from datetime import datetime, timedelta
 from pathlib import Path
+import re
 import shutil
 from typing import Any
+from urllib.parse import unquote
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -161,6 +163,14 @@ async def test_import_from_github(
     assert imported.suggested_filename == f"dexcom-oauth/{name.removesuffix('.yaml')}"
     # Re-importing from the UI uses the file's own source_url.
     assert yaml_util.parse_yaml(raw)["blueprint"]["source_url"] == url
+    assert url in readme_import_urls()
+
+
+def readme_import_urls() -> set[str]:
+    """Return the blueprint URLs of the README's My Home Assistant import links."""
+    readme = (BLUEPRINTS.parents[2] / "README.md").read_text()
+    links = re.findall(r"redirect/blueprint_import/\?blueprint_url=([^)\s]+)", readme)
+    return {unquote(link) for link in links}
 
 
 @pytest.mark.usefixtures("blueprint_folder")
