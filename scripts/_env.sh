@@ -56,7 +56,10 @@ rootfs_exec() {
 }
 
 # Run a command in the ready environment (native .venv or the root filesystem).
+# A script run from inside it (a test starting scripts/develop) runs in place.
 run_in_env() {
+  [ -z "${DEXCOM_OAUTH_IN_ENV:-}" ] || exec "$@"
+  export DEXCOM_OAUTH_IN_ENV=1
   if [ -x "$NATIVE_VENV/bin/python" ] && native_python >/dev/null; then
     PATH="$NATIVE_VENV/bin:$PATH" VIRTUAL_ENV="$NATIVE_VENV" exec "$@"
   fi

@@ -1,9 +1,10 @@
 """scripts/develop refuses what it cannot use before it touches anything.
 
-The full start (Home Assistant, the simulator, the banner) is what the
-browser test in e2e/ runs. Every run here names a configuration outside the
-repository, which scripts/develop refuses right after the ports: no check
-that passes by mistake can start Home Assistant.
+The full start (Home Assistant, the simulator, the banner) and the stop are
+what test_develop_stop.py and the browser tests in tests/e2e run (scripts/e2e).
+Every run here names a configuration outside the repository, which
+scripts/develop refuses right after the ports: no check that passes by
+mistake can start Home Assistant.
 """
 
 import os

@@ -1,0 +1,1 @@
+"""The browser end-to-end tests (scripts/e2e)."""
