@@ -1,17 +1,22 @@
 """The ready dashboard uses built-in cards and only what the integration creates."""
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 import json
 import re
 from typing import Any
 
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from custom_components.dexcom_oauth.statistics import statistic_id_for
 from homeassistant.core import HomeAssistant
 import homeassistant.helpers.entity_registry as er
+from homeassistant.helpers.template import Template
 
+from .common import egv
+from .conftest import NOW
 from .dashboard import DASHBOARD, STATISTIC_PLACEHOLDER
 
 # The cards the frontend ships (no custom: cards from HACS).
@@ -42,7 +47,7 @@ def test_only_built_in_cards() -> None:
         for section in view["sections"]
         for card in cards(section)
     ]
-    assert {"markdown", "history-graph", "statistics-graph", "entities"} <= set(types)
+    assert {"markdown", "statistics-graph", "entities"} <= set(types)
     assert [t for t in types if t not in BUILT_IN] == []
 
 
@@ -65,8 +70,37 @@ async def test_every_id_is_one_the_integration_creates_for_dexcom(
     assert named - created.keys() == set()
     assert [e for e in named if created[e].disabled_by] == [], "all enabled by default"
     # The statistic's id, once the reader has put in their entry id.
-    assert re.findall(r"dexcom_oauth:[a-z0-9_]+", text) == [STATISTIC_PLACEHOLDER]
+    assert set(re.findall(r"dexcom_oauth:[a-z0-9_]+", text)) == {STATISTIC_PLACEHOLDER}
     entry_id = setup_integration.entry_id.lower()
     assert STATISTIC_PLACEHOLDER.replace("your_entry_id", entry_id) == statistic_id_for(
         setup_integration
+    )
+
+
+TAKEN = datetime.fromisoformat(NOW) - timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("readings", "shown"),
+    [
+        ([egv(TAKEN, 123)], "**123 mg/dL**"),
+        ([egv(TAKEN, 180, unit="mmol/L")], "**10.0 mmol/L**"),
+    ],
+    ids=["mg_dl", "mmol_l"],
+)
+async def test_the_value_shows_in_the_accounts_unit_with_its_age(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, shown: str
+) -> None:
+    """The Now card rounds the way the sensor does, so mmol/L keeps its decimal."""
+    config = yaml.safe_load(DASHBOARD.read_text(encoding="utf-8"))
+    [markdown] = [
+        card
+        for view in config["views"]
+        for section in view["sections"]
+        for card in cards(section)
+        if card["type"] == "markdown"
+    ]
+    rendered = Template(markdown["content"], hass).async_render(parse_result=False)
+    assert " ".join(rendered.split()) == (
+        f"{shown} · taken 60 minutes ago (Dexcom delivers readings late)"
     )
