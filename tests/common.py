@@ -3,7 +3,7 @@
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
@@ -237,6 +237,15 @@ NEW_ACCESS_TOKEN = "test-access-token-rotated-2b9a"
 NEW_REFRESH_TOKEN = "test-refresh-token-rotated-61d3"
 
 type SideEffect = Callable[[str, URL, Any], Awaitable[AiohttpClientMockResponse]]
+
+
+class SetupIntegration(Protocol):
+    """The `setup_integration` fixture: add an entry and set it up."""
+
+    async def __call__(
+        self, entry: MockConfigEntry = ..., *, wait_background_tasks: bool = ...
+    ) -> bool:
+        """Add `entry` (the `config_entry` fixture by default) and set it up."""
 
 
 def token_payload(

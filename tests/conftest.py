@@ -5,6 +5,7 @@ from datetime import datetime
 import time
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -29,6 +30,7 @@ from .common import (
     SECRETS,
     USER_ID,
     EgvsServer,
+    SetupIntegration,
     mock_api,
     mock_api_server,
     series,
@@ -133,24 +135,6 @@ def readings() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def setup_integration(
-    hass: HomeAssistant,
-    freezer: Any,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
-) -> MockConfigEntry:
-    """Set up one account whose API answers `readings`, at NOW."""
-    freezer.move_to(NOW)
-    mock_api(aioclient_mock, readings)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    return config_entry
-
-
-@pytest.fixture
 def api_server(
     aioclient_mock: AiohttpClientMocker, readings: list[dict[str, Any]]
 ) -> EgvsServer:
@@ -159,19 +143,35 @@ def api_server(
 
 
 @pytest.fixture
-async def setup_with_server(
+def api_payloads(
+    aioclient_mock: AiohttpClientMocker, readings: list[dict[str, Any]]
+) -> None:
+    """Answer the data endpoints with fixed payloads, whatever window is asked."""
+    mock_api(aioclient_mock, readings)
+
+
+@pytest.fixture
+def setup_integration(
     hass: HomeAssistant,
-    freezer: Any,
+    freezer: FrozenDateTimeFactory,
     setup_credentials: None,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
-) -> MockConfigEntry:
-    """Set up one account served by `api_server`, at NOW."""
+) -> SetupIntegration:
+    """Return how to set up an account at NOW, once a test has mocked its API.
+
+    Like core's `setup_integration`: tests adjust the mocks, then call it.
+    """
     freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    return config_entry
+
+    async def setup(
+        entry: MockConfigEntry = config_entry, *, wait_background_tasks: bool = False
+    ) -> bool:
+        entry.add_to_hass(hass)
+        result = await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=wait_background_tasks)
+        return result
+
+    return setup
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from homeassistant.core import HomeAssistant
 
-from .common import SECRETS
+from .common import SECRETS, SetupIntegration
 from .conftest import NOW
 
 
@@ -25,7 +25,9 @@ def token_expiry() -> float:
 
 async def test_diagnostics(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     hass_client: ClientSessionGenerator,
     snapshot: SnapshotAssertion,
 ) -> None:
@@ -34,8 +36,9 @@ async def test_diagnostics(
     hass_client comes after the setup: its login must be issued at the
     frozen time, not before it.
     """
+    assert await setup_integration()
     diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, setup_integration
+        hass, hass_client, config_entry
     )
 
     assert diagnostics == snapshot
@@ -67,12 +70,15 @@ async def test_diagnostics(
 )
 async def test_diagnostics_show_only_known_harmless_fields(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """Redaction is by allow-list: fields nobody vetted never show."""
+    assert await setup_integration()
     diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, setup_integration
+        hass, hass_client, config_entry
     )
     dump = json.dumps(diagnostics)
     for secret in ("session-secret-5b2c", "id-secret-71fe", "other-secret-3d9a"):

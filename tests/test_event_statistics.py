@@ -24,7 +24,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
 
-from .common import EgvsServer, alert, async_advance, egv, event
+from .common import EgvsServer, SetupIntegration, alert, async_advance, egv, event
 from .conftest import NOW
 
 START = datetime.fromisoformat(NOW)
@@ -151,10 +151,14 @@ async def test_daily_totals_at_local_days(
 
 
 async def test_days_without_events_are_zeros(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
 ) -> None:
     """Without any event the days are still written, as zeros."""
-    carbs_id = statistic_ids(setup_with_server)[0]
+    assert await setup_integration()
+    carbs_id = statistic_ids(config_entry)[0]
     assert set((await daily(hass, carbs_id)).values()) == {(0, 0)}
 
 

@@ -36,6 +36,7 @@ from .common import (
     TOKEN_URL,
     USER_ID,
     EgvsServer,
+    SetupIntegration,
     async_advance,
     bearer_tokens,
     egvs_payload,
@@ -86,46 +87,56 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def test_setup_and_unload(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
 ) -> None:
     """The entry loads with its sensors and unloads cleanly."""
-    entry = setup_integration
-    assert entry.state is ConfigEntryState.LOADED
+    assert await setup_integration()
+    assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert config_entry.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
 
 
 async def test_reload(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A reload starts a new coordinator and keeps exactly the same entities."""
-    entry = setup_integration
+    assert await setup_integration()
     before = {
         e.entity_id
-        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        for e in er.async_entries_for_config_entry(
+            entity_registry, config_entry.entry_id
+        )
     }
-    old_coordinator = entry.runtime_data
+    old_coordinator = config_entry.runtime_data
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is not old_coordinator
-    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert config_entry.runtime_data is not old_coordinator
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
     assert {e.entity_id for e in entries} == before
     assert (
         len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
     )  # the episode event
-    assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
+    assert (
+        len(dr.async_entries_for_config_entry(device_registry, config_entry.entry_id))
+        == 1
+    )
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
 
@@ -206,13 +217,15 @@ async def test_rejected_twice_is_retried_not_relinked(
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_expired_token_refreshed_at_setup(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An expired token is refreshed first; the rotated refresh token is kept."""
-    entry = setup_integration
-    assert entry.state is ConfigEntryState.LOADED
+    assert await setup_integration()
+    assert config_entry.state is ConfigEntryState.LOADED
 
     refreshes = requests_to(aioclient_mock, TOKEN_URL)
     assert len(refreshes) == 1
@@ -223,9 +236,12 @@ async def test_expired_token_refreshed_at_setup(
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
     }
-    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
-    assert entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
-    assert entry.data["token"]["expires_at"] > datetime.fromisoformat(NOW).timestamp()
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert config_entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
+    assert (
+        config_entry.data["token"]["expires_at"]
+        > datetime.fromisoformat(NOW).timestamp()
+    )
     # The second egvs request is the analytics' 14 days.
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [NEW_ACCESS_TOKEN] * 2
     assert bearer_tokens(aioclient_mock, DEVICES_URL) == [NEW_ACCESS_TOKEN]
@@ -271,12 +287,13 @@ async def test_rejected_token_refreshed_once(
 async def test_invalid_grant_after_setup(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A dead refresh token starts reauth and raises a repair; the reading stays."""
-    entry = setup_with_server
+    assert await setup_integration()
     assert hass.states.get(VALUE_ENTITY).state == "132"
     aioclient_mock.clear_requests()
     aioclient_mock.post(
@@ -290,15 +307,15 @@ async def test_invalid_grant_after_setup(
     await async_advance(hass, freezer, timedelta(minutes=5))
 
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert len(reauth_flows(hass, entry)) == 1
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{entry.entry_id}")
+    assert len(reauth_flows(hass, config_entry)) == 1
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{config_entry.entry_id}")
     api_status = hass.states.get("binary_sensor.dexcom_api_status")
     assert api_status.state == "on"
     assert api_status.attributes["error"] == "reauth_required"
     # The 17:00 reading is still the latest one known, and still current.
     assert hass.states.get(VALUE_ENTITY).state == "132"
     # The rejected refresh token is not thrown away: reauth replaces it.
-    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert config_entry.data["token"]["refresh_token"] == REFRESH_TOKEN
 
 
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
@@ -347,14 +364,16 @@ async def test_token_endpoint_down_retries_setup(
 
 async def test_new_account_id_moves_registry_ids(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """After a re-link under a new userId, ids move; entity ids and device stay."""
-    entry = setup_integration
+    assert await setup_integration()
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, USER_ID), entry.entry_id
+        (DOMAIN, USER_ID), config_entry.entry_id
     )
     assert device is not None
     entity_ids = {
@@ -363,31 +382,34 @@ async def test_new_account_id_moves_registry_ids(
     }
     assert all(entity_ids.values())
 
-    hass.config_entries.async_update_entry(entry, unique_id=OTHER_USER_ID)
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    hass.config_entries.async_update_entry(config_entry, unique_id=OTHER_USER_ID)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.state is ConfigEntryState.LOADED
     moved = device_registry.async_get_device_by_identifier(
-        (DOMAIN, OTHER_USER_ID), entry.entry_id
+        (DOMAIN, OTHER_USER_ID), config_entry.entry_id
     )
     assert moved is not None
     assert moved.id == device.id
     assert moved.identifiers == {(DOMAIN, OTHER_USER_ID)}
     assert (
         device_registry.async_get_device_by_identifier(
-            (DOMAIN, USER_ID), entry.entry_id
+            (DOMAIN, USER_ID), config_entry.entry_id
         )
         is None
     )
-    assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
+    assert (
+        len(dr.async_entries_for_config_entry(device_registry, config_entry.entry_id))
+        == 1
+    )
     for key, entity_id in entity_ids.items():
         registered = entity_registry.async_get(entity_id)
         assert registered is not None
         assert registered.unique_id == f"{OTHER_USER_ID}_{key}"
         assert registered.device_id == device.id
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
-    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
     assert (
         len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
     )  # the episode event
@@ -395,14 +417,17 @@ async def test_new_account_id_moves_registry_ids(
 
 async def test_stale_rejection_does_not_refresh_again(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A 401 for a token that was already replaced uses the new one as it is.
 
     Two requests can see the same token rejected; only the first refreshes.
     """
-    provider = setup_integration.runtime_data.client._access_token
+    assert await setup_integration()
+    provider = config_entry.runtime_data.client._access_token
 
     assert await provider("an-access-token-replaced-earlier") == ACCESS_TOKEN
     assert not requests_to(aioclient_mock, TOKEN_URL)
@@ -410,7 +435,7 @@ async def test_stale_rejection_does_not_refresh_again(
     assert await provider(ACCESS_TOKEN) == NEW_ACCESS_TOKEN
     assert await provider(ACCESS_TOKEN) == NEW_ACCESS_TOKEN
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert setup_integration.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
 
 
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])

@@ -26,7 +26,16 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverter
 
-from .common import USER_ID, EgvsServer, async_advance, egv, mock_api, series, state_of
+from .common import (
+    USER_ID,
+    EgvsServer,
+    SetupIntegration,
+    async_advance,
+    egv,
+    mock_api,
+    series,
+    state_of,
+)
 from .conftest import NOW
 
 START = datetime.fromisoformat(NOW)
@@ -135,9 +144,14 @@ async def test_device(
     ids=lambda value: value if isinstance(value, str) else "",
 )
 async def test_trend(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, expected: str
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
+    expected: str,
 ) -> None:
     """Every trend arrow has its state; anything else is unknown."""
+    assert await setup_integration()
     assert state_of(hass, TREND) == expected
 
 
@@ -166,11 +180,14 @@ async def test_trend(
 )
 async def test_out_of_range(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     value: str,
     glucose_range: str,
 ) -> None:
     """Beyond the sensor's range the value shows the bound; the range says so."""
+    assert await setup_integration()
     assert state_of(hass, VALUE) == value
     assert state_of(hass, RANGE) == glucose_range
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
@@ -182,9 +199,13 @@ async def test_out_of_range(
     ids=["38", "401", "0", "1e300"],
 )
 async def test_implausible_value_never_shown(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
 ) -> None:
     """A value outside the sensor's range is no reading: the one before stays."""
+    assert await setup_integration()
     assert state_of(hass, VALUE) == "130"
     assert state_of(hass, RANGE) == "in_range"
     assert state_of(hass, READING_TIME) == (NEWEST - POLL).isoformat()
@@ -194,10 +215,14 @@ async def test_implausible_value_never_shown(
     "readings", [[*series(NEWEST, 12), egv(NEWEST + POLL, None, status="ok")]]
 )
 async def test_reading_without_value_not_latest(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
 ) -> None:
     """A reading with neither a value nor low/high does not replace the last one."""
-    assert len(setup_integration.runtime_data.data.readings) == 13
+    assert await setup_integration()
+    assert len(config_entry.runtime_data.data.readings) == 13
     assert state_of(hass, VALUE) == "132"
     assert state_of(hass, RANGE) == "in_range"
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
@@ -210,10 +235,13 @@ async def test_reading_without_value_not_latest(
 )
 async def test_mmol_account(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """An mmol/L account sees mmol/L, converted by Home Assistant from mg/dL."""
+    assert await setup_integration()
     state = hass.states.get(VALUE)
     assert state is not None
     assert (
@@ -234,9 +262,13 @@ async def test_mmol_account(
 
 
 async def test_mg_dl_account_stays_mg_dl(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
 ) -> None:
     """An mg/dL account is not converted."""
+    assert await setup_integration()
     state = hass.states.get(VALUE)
     assert state is not None
     assert state.state == "132"
@@ -249,7 +281,8 @@ async def test_mg_dl_account_stays_mg_dl(
 async def test_stale_reading_unavailable(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     api_server: EgvsServer,
 ) -> None:
     """Value, trend and range go unavailable once readings are overdue.
@@ -258,7 +291,8 @@ async def test_stale_reading_unavailable(
     17:00 reading is overdue after 18:25; the reading time and the delay
     stay, to show how old the last one is.
     """
-    coordinator = setup_with_server.runtime_data
+    assert await setup_integration()
+    coordinator = config_entry.runtime_data
     await async_advance(hass, freezer, timedelta(minutes=20))
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
@@ -284,17 +318,25 @@ async def test_stale_reading_unavailable(
 
 @pytest.mark.parametrize("readings", [[]])
 async def test_no_readings(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
 ) -> None:
     """Without any reading, nothing claims a glucose value or a reading time."""
+    assert await setup_integration()
     for entity_id in (*CURRENT_ONLY, READING_TIME, DATA_DELAY):
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
 
 
 async def test_reading_time_attribute(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
 ) -> None:
     """Value and trend carry the time of the reading they show."""
+    assert await setup_integration()
     for entity_id in CURRENT_ONLY:
         state = hass.states.get(entity_id)
         assert state is not None

@@ -23,7 +23,7 @@ from custom_components.dexcom_oauth.session import (
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
-from .common import egv, series
+from .common import EgvsServer, SetupIntegration, egv, series
 from .conftest import NOW
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -197,10 +197,13 @@ NEWEST = datetime.fromisoformat(NOW) - timedelta(hours=1)
 async def test_session_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
     hass_storage: dict[str, Any],
 ) -> None:
     """A G7 sensor change in the readings shows its start and end; kept on reload."""
+    assert await setup_integration()
     first = NEWEST - FIVE * 47
     start = hass.states.get(START_SENSOR)
     assert start is not None
@@ -215,9 +218,9 @@ async def test_session_entities(
         == (first - timedelta(minutes=30) + timedelta(days=10, hours=12)).isoformat()
     )
 
-    assert await hass.config_entries.async_reload(setup_with_server.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
-    stored = hass_storage[f"{DOMAIN}.{setup_with_server.entry_id}.alerts"]["data"]
+    stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}.alerts"]["data"]
     assert "tx-new-sensor" not in str(stored)
     start = hass.states.get(START_SENSOR)
     assert start is not None

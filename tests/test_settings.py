@@ -23,6 +23,7 @@ from .common import (
     ALERTS_URL,
     EVENTS_URL,
     EgvsServer,
+    SetupIntegration,
     alert,
     async_advance,
     egv,
@@ -78,9 +79,12 @@ async def next_reading(
 async def test_levels_and_level_binary_sensors(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
 ) -> None:
     """The low level comes from the schedule; the reading is judged against it."""
+    assert await setup_integration()
     assert state(hass, LOW_LEVEL).state == "70.0"
     assert state(hass, LOW_LEVEL).attributes["schedule"] == "Default"
     assert state(hass, HIGH_LEVEL).state == STATE_UNKNOWN  # no high alert set
@@ -291,9 +295,13 @@ async def test_log_failures_never_break_the_readings(
     [[egv(NEWEST - POLL * i, 120, unit="mmol/L") for i in range(3)]],
 )
 async def test_levels_follow_an_mmol_account(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account sees its levels in mmol/L, with a decimal."""
+    assert await setup_integration()
     low = state(hass, LOW_LEVEL)
     assert low.attributes["unit_of_measurement"] == "mmol/L"
     assert round(float(low.state), 1) == 3.9
@@ -301,10 +309,13 @@ async def test_levels_follow_an_mmol_account(
 
 async def test_get_events_action(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
     events_server: EgvsServer,
 ) -> None:
     """get_events returns the range's events at their times; deleted ones are left out."""
+    assert await setup_integration()
     events_server.records.extend(
         [
             event(NEWEST - timedelta(hours=1), "carbs", "30"),
@@ -317,7 +328,7 @@ async def test_get_events_action(
         DOMAIN,
         "get_events",
         {
-            "config_entry_id": setup_with_server.entry_id,
+            "config_entry_id": config_entry.entry_id,
             "start": (NEWEST - timedelta(hours=1)).isoformat(),
             "end": (NEWEST + timedelta(minutes=30)).isoformat(),
         },
@@ -349,10 +360,13 @@ async def test_get_events_action(
 @pytest.mark.parametrize("readings", [[]])
 async def test_account_without_readings(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Without readings the logs are still fetched; level binary sensors wait."""
+    assert await setup_integration()
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == 1
     assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
     assert state(hass, LOW_LEVEL).state == "70.0"

@@ -38,6 +38,7 @@ from .common import (
     OTHER_USER_ID,
     TOKEN_URL,
     EgvsServer,
+    SetupIntegration,
     devices_payload,
     egv,
     egvs_queries,
@@ -91,12 +92,15 @@ async def settle(hass: HomeAssistant) -> None:
 
 async def test_readings_land_at_their_true_hours(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
     """Readings taken 16:05-17:00 and seen at 18:00 count for 16:00 and 17:00."""
+    assert await setup_integration()
     await settle(hass)
-    stats = await hourly(hass, setup_with_server)
+    stats = await hourly(hass, config_entry)
     # series(): 110, 112, …, 132 at 16:05 … 17:00.
     assert stats == {
         T17 - timedelta(hours=1): (sum(range(110, 131, 2)) / 11, 110, 130),
@@ -109,7 +113,9 @@ async def test_readings_land_at_their_true_hours(
 
 async def test_removal_deletes_the_statistic(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -118,18 +124,21 @@ async def test_removal_deletes_the_statistic(
     The statistic, the saved state and a pending re-link repair go; a second
     linked account keeps all of its own.
     """
+    assert await setup_integration()
     # The recorder's debug log prints registry events, device identifiers included.
     caplog.set_level(logging.INFO, "homeassistant.components.recorder")
-    entry = setup_with_server
     other = MockConfigEntry(
-        domain=DOMAIN, title="Sam", unique_id=OTHER_USER_ID, data=dict(entry.data)
+        domain=DOMAIN,
+        title="Sam",
+        unique_id=OTHER_USER_ID,
+        data=dict(config_entry.data),
     )
     other.add_to_hass(hass)
     assert await hass.config_entries.async_setup(other.entry_id)
     await hass.async_block_till_done()
-    assert await hourly(hass, entry)
+    assert await hourly(hass, config_entry)
     assert await hourly(hass, other)
-    for linked in (entry, other):
+    for linked in (config_entry, other):
         ir.async_create_issue(
             hass,
             DOMAIN,
@@ -141,16 +150,19 @@ async def test_removal_deletes_the_statistic(
             data={"entry_id": linked.entry_id},
         )
     await hass.async_block_till_done()
-    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert await hass.config_entries.async_remove(config_entry.entry_id)
     await hass.async_block_till_done()
     await async_wait_recording_done(hass)
     ids = await get_instance(hass).async_add_executor_job(
         list_statistic_ids, hass, None
     )
     kept = {row["statistic_id"] for row in ids}
-    assert statistic_id_for(entry) not in kept
-    assert f"dexcom_oauth.{entry.entry_id}.schedule" not in hass_storage
-    assert ir.async_get(hass).async_get_issue(DOMAIN, reauth_issue_id(entry)) is None
+    assert statistic_id_for(config_entry) not in kept
+    assert f"dexcom_oauth.{config_entry.entry_id}.schedule" not in hass_storage
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, reauth_issue_id(config_entry))
+        is None
+    )
     # The other account is untouched.
     assert statistic_id_for(other) in kept
     assert await hourly(hass, other)
@@ -182,16 +194,19 @@ async def test_thirty_day_backfill(
 
 async def test_reload_is_idempotent(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
     """Reloading rewrites the last hour from complete data, nothing twice."""
+    assert await setup_integration()
     await settle(hass)
-    before = await hourly(hass, setup_with_server)
+    before = await hourly(hass, config_entry)
     calls = len(egvs_queries(aioclient_mock))
-    assert await hass.config_entries.async_reload(setup_with_server.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await settle(hass)
-    assert await hourly(hass, setup_with_server) == before
+    assert await hourly(hass, config_entry) == before
     # After a reload only the coordinator's refresh asks for egvs: the last
     # written hour is inside the kept day, so no backfill request is made.
     assert len(egvs_queries(aioclient_mock)) == calls + 1
@@ -200,11 +215,13 @@ async def test_reload_is_idempotent(
 async def test_outage_hours_filled_when_api_returns(
     hass: HomeAssistant,
     aioclient_mock: Any,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Hours taken during an outage are written once Dexcom answers again."""
+    assert await setup_integration()
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     await settle(hass)
     api_server.fail(times=30, status=503, text="down")
@@ -218,7 +235,7 @@ async def test_outage_hours_filled_when_api_returns(
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
     await settle(hass)
-    stats = await hourly(hass, setup_with_server)
+    stats = await hourly(hass, config_entry)
     assert set(stats) == {
         T17 - timedelta(hours=1),
         T17,

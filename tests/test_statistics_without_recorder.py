@@ -6,12 +6,17 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.core import HomeAssistant
 
-from .common import egvs_queries
+from .common import EgvsServer, SetupIntegration, egvs_queries
 
 
 async def test_no_recorder_no_statistics(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, aioclient_mock: Any
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
+    aioclient_mock: Any,
 ) -> None:
     """Without the recorder nothing is backfilled: one egvs request only."""
+    assert await setup_integration()
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(egvs_queries(aioclient_mock)) == 1

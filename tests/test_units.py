@@ -18,6 +18,7 @@ from .common import (
     DEVICES_URL,
     EGVS_URL,
     EgvsServer,
+    SetupIntegration,
     async_advance,
     data_range_payload,
     devices_payload,
@@ -173,10 +174,13 @@ async def test_unit_search_failing_keeps_mg_dl(
 
 async def test_rate_follows_the_unit_the_user_picks(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Switching the value to mmol/L reloads the entry; the rate follows."""
+    assert await setup_integration()
     assert unit_of(hass, TREND_RATE) == "mg/dL/min"
     entity_registry.async_update_entity_options(
         VALUE, "sensor", {"unit_of_measurement": "mmol/L"}

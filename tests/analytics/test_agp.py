@@ -18,7 +18,7 @@ from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from tests.common import egv
+from tests.common import EgvsServer, SetupIntegration, egv
 
 from .common import END, FIVE, USERS, simulator_trace
 from .test_sensors import records
@@ -94,13 +94,17 @@ def readings() -> list[dict[str, Any]]:
 
 
 async def test_get_agp_action(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
 ) -> None:
     """The action returns the profile in HA's time zone, the measures and episodes."""
+    assert await setup_integration()
     response = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": setup_with_server.entry_id},
+        {"config_entry_id": config_entry.entry_id},
         blocking=True,
         return_response=True,
     )
@@ -127,7 +131,7 @@ async def test_get_agp_action(
     short = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": setup_with_server.entry_id, "days": 1},
+        {"config_entry_id": config_entry.entry_id, "days": 1},
         blocking=True,
         return_response=True,
     )
@@ -136,16 +140,20 @@ async def test_get_agp_action(
 
 
 async def test_get_agp_without_enough_data(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, api_server: Any
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
+    api_server: Any,
 ) -> None:
     """Too few readings: the measures are None, the sufficiency says why."""
+    assert await setup_integration()
     api_server.records[:] = [egv(END - timedelta(hours=1), 120)]
-    await hass.config_entries.async_reload(setup_with_server.entry_id)
+    await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     response = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": setup_with_server.entry_id, "days": 14},
+        {"config_entry_id": config_entry.entry_id, "days": 14},
         blocking=True,
         return_response=True,
     )

@@ -26,6 +26,8 @@ from homeassistant.helpers import entity_registry as er
 from tests.common import (
     EGVS_URL,
     USER_ID,
+    EgvsServer,
+    SetupIntegration,
     egv,
     egvs_payload,
     history_queries,
@@ -74,11 +76,14 @@ def readings() -> list[dict[str, Any]]:
 
 async def test_measures_of_14d_and_24h(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
     """One request fetches the 14 days; each sensor shows its window's measure."""
+    assert await setup_integration()
     assert len(history_queries(aioclient_mock)) == 1
     trace = simulator_trace("SandboxUser4")
     history = ReadingHistory()
@@ -116,9 +121,12 @@ async def test_measures_of_14d_and_24h(
 async def test_measures_turn_unknown_when_readings_stop(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
 ) -> None:
     """Without new readings the windows move on: CGM active falls, measures go unknown."""
+    assert await setup_integration()
     assert state(hass, "time_in_range_24h").state != "unknown"
     freezer.tick(timedelta(hours=12))
     async_fire_time_changed(hass)
@@ -186,9 +194,14 @@ async def test_history_request_failure_is_retried(
     ids=["five_minutes", "gap", "low", "single"],
 )
 async def test_glucose_change(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, change: str
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
+    change: str,
 ) -> None:
     """The change needs a previous reading at most 10 minutes older, neither LOW nor HIGH."""
+    assert await setup_integration()
     assert state(hass, "glucose_change").state == change
 
 
@@ -220,9 +233,13 @@ def test_no_change_without_readings() -> None:
     ],
 )
 async def test_mmol_account_sees_mmol(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account's mean glucose and glucose change are shown in mmol/L."""
+    assert await setup_integration()
     mean = state(hass, "mean_glucose_24h")
     assert mean.attributes["unit_of_measurement"] == "mmol/L"
     assert float(mean.state) == pytest.approx(5.55, abs=0.03)
