@@ -140,8 +140,7 @@ async def test_devices_fetched_twice_a_day(
 )
 async def test_devices_failure_is_not_fatal(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
@@ -149,14 +148,10 @@ async def test_devices_failure_is_not_fatal(
     failure: dict[str, Any],
 ) -> None:
     """Without the device list the readings still load; the model stays unknown."""
-    freezer.move_to(NOW)
     aioclient_mock.get(DEVICES_URL, **failure)
     api_server = EgvsServer(readings)
     aioclient_mock.get(EGVS_URL, side_effect=api_server)
-    config_entry.add_to_hass(hass)
-
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
 
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
@@ -169,8 +164,7 @@ async def test_devices_failure_is_not_fatal(
 
 async def test_devices_rejected_after_refresh_is_transient(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
@@ -179,14 +173,10 @@ async def test_devices_rejected_after_refresh_is_transient(
 
     The refresh token still works, so it is no reason to re-link.
     """
-    freezer.move_to(NOW)
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
     aioclient_mock.get(EGVS_URL, side_effect=EgvsServer(readings))
-    config_entry.add_to_hass(hass)
-
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration()
 
     assert config_entry.state is ConfigEntryState.LOADED
     assert not hass.config_entries.flow.async_progress()

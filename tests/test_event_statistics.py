@@ -71,8 +71,8 @@ async def daily(
 
 async def test_daily_totals_at_local_days(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
     config_entry: MockConfigEntry,
     api_server: EgvsServer,
     events_server: EgvsServer,
@@ -112,10 +112,7 @@ async def test_daily_totals_at_local_days(
             ),
         ]
     )
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
     carbs_id, fast_id, long_id = statistic_ids(config_entry)
 
     carbs = await daily(hass, carbs_id)
@@ -164,8 +161,7 @@ async def test_days_without_events_are_zeros(
 
 async def test_alerts_show_in_the_logbook(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     alerts_server: EgvsServer,
     api_server: EgvsServer,
@@ -181,10 +177,7 @@ async def test_alerts_show_in_the_logbook(
         "data": {"linked": True, "seen": {}, "alerts_from": None},
     }
     alerts_server.records.append(alert(START - timedelta(hours=2), "urgentLow"))
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
     await async_wait_recording_done(hass)
 
     processor = EventProcessor(

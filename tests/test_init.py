@@ -79,13 +79,6 @@ def token_endpoint(aioclient_mock: AiohttpClientMocker) -> None:
     aioclient_mock.post(TOKEN_URL, json=token_payload())
 
 
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add the entry and try to set it up, whatever the outcome."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 async def test_setup_and_unload(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
@@ -142,14 +135,16 @@ async def test_reload(
 
 
 async def test_implementation_unavailable(
-    hass: HomeAssistant, setup_credentials: None, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """When the credential provider is down, setup is retried later."""
     with patch(
         "custom_components.dexcom_oauth.async_get_config_entry_implementation",
         side_effect=ImplementationUnavailableError,
     ):
-        await set_up(hass, config_entry)
+        await setup_integration()
 
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
 
@@ -167,18 +162,17 @@ async def test_implementation_unavailable(
 )
 async def test_temporary_failure_retries_setup(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     failure: dict[str, Any],
 ) -> None:
     """A failure that may pass retries setup; no entity is created meanwhile."""
-    freezer.move_to(NOW)
     aioclient_mock.get(EGVS_URL, **failure)
 
-    await set_up(hass, config_entry)
+    await setup_integration()
 
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert hass.states.get(VALUE_ENTITY) is None
@@ -194,8 +188,7 @@ async def test_temporary_failure_retries_setup(
 
 async def test_rejected_twice_is_retried_not_relinked(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
@@ -203,10 +196,9 @@ async def test_rejected_twice_is_retried_not_relinked(
 
     Only the token endpoint refusing the refresh token means re-link.
     """
-    freezer.move_to(NOW)
     aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
 
-    await set_up(hass, config_entry)
+    await setup_integration()
 
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert reauth_flows(hass, config_entry) == []
@@ -251,15 +243,13 @@ async def test_expired_token_refreshed_at_setup(
 
 async def test_rejected_token_refreshed_once(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A 401 on an unexpired token refreshes it once; the request then succeeds."""
-    freezer.move_to(NOW)
     aioclient_mock.get(
         EGVS_URL,
         side_effect=in_turn(
@@ -268,7 +258,7 @@ async def test_rejected_token_refreshed_once(
     )
     mock_api(aioclient_mock, readings)
 
-    await set_up(hass, config_entry)
+    await setup_integration()
 
     assert config_entry.state is ConfigEntryState.LOADED
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
@@ -321,21 +311,19 @@ async def test_invalid_grant_after_setup(
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_invalid_grant_at_setup(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
     """An expired token that cannot be refreshed fails setup and asks to re-link."""
-    freezer.move_to(NOW)
     aioclient_mock.clear_requests()
     aioclient_mock.post(
         TOKEN_URL, status=HTTPStatus.BAD_REQUEST, json={"error": "invalid_grant"}
     )
     mock_api(aioclient_mock, readings)
 
-    await set_up(hass, config_entry)
+    await setup_integration()
 
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     assert len(reauth_flows(hass, config_entry)) == 1
@@ -344,19 +332,17 @@ async def test_invalid_grant_at_setup(
 
 async def test_token_endpoint_down_retries_setup(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
     """A token endpoint that fails for a while is no reason to re-link."""
-    freezer.move_to(NOW)
     aioclient_mock.clear_requests()
     aioclient_mock.post(TOKEN_URL, status=HTTPStatus.SERVICE_UNAVAILABLE)
     aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
 
-    await set_up(hass, config_entry)
+    await setup_integration()
 
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert not reauth_flows(hass, config_entry)
@@ -441,15 +427,13 @@ async def test_stale_rejection_does_not_refresh_again(
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_custom_server(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     entry_data: dict[str, Any],
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
     """An entry on a development server sends everything, tokens too, there."""
     server = "http://127.0.0.1:8765"
-    freezer.move_to(NOW)
     aioclient_mock.clear_requests()
     aioclient_mock.post(f"{server}/v2/oauth2/token", json=token_payload())
     mock_api(aioclient_mock, readings, base_url=server)
@@ -460,7 +444,7 @@ async def test_custom_server(
         data={**entry_data, "region": "custom", "base_url": f"{server}/"},
     )
 
-    await set_up(hass, entry)
+    await setup_integration(entry)
 
     assert entry.state is ConfigEntryState.LOADED
     assert [str(call[1].with_query(None)) for call in aioclient_mock.mock_calls] == [

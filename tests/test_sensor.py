@@ -68,22 +68,16 @@ def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
 )
 async def test_entities(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
+    api_payloads: None,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     platform: Platform,
 ) -> None:
     """Every entity of the fixture account, as registered and as shown."""
-    freezer.move_to(NOW)
-    mock_api(aioclient_mock, readings)
-    config_entry.add_to_hass(hass)
     with patch("custom_components.dexcom_oauth.PLATFORMS", [platform]):
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
+        assert await setup_integration()
     await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
@@ -93,8 +87,7 @@ async def test_entities(
 )
 async def test_device(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
@@ -104,11 +97,8 @@ async def test_device(
     model: str | None,
 ) -> None:
     """One service device per account, named after the transmitter generation."""
-    freezer.move_to(NOW)
     mock_api(aioclient_mock, readings, generation=generation)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
 
     devices = dr.async_entries_for_config_entry(device_registry, config_entry.entry_id)
     assert len(devices) == 1

@@ -102,8 +102,8 @@ async def test_levels_and_level_binary_sensors(
 
 async def test_alerts_fire_once_with_their_own_time(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
     config_entry: MockConfigEntry,
     api_server: EgvsServer,
     alerts_server: EgvsServer,
@@ -111,10 +111,7 @@ async def test_alerts_fire_once_with_their_own_time(
 ) -> None:
     """Alerts found at linking are history; a new one fires once, even after a reload."""
     alerts_server.records.append(alert(NEWEST - timedelta(hours=5), "low"))
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
     assert state(hass, ALERT).state == STATE_UNKNOWN
 
     # The next reading enters the low zone: alerts are fetched at once.
@@ -142,9 +139,8 @@ async def test_alerts_fire_once_with_their_own_time(
 @pytest.mark.parametrize("seen", [{"old": None, "bad": 7}, None])
 async def test_alerts_found_while_down_fire_after_a_restart(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     seen: dict[str, Any] | None,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
     config_entry: MockConfigEntry,
     api_server: EgvsServer,
     alerts_server: EgvsServer,
@@ -171,10 +167,7 @@ async def test_alerts_found_while_down_fire_after_a_restart(
     alerts_server.records.append(
         alert(NEWEST - timedelta(minutes=30), "high", state="newState")
     )
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
 
     fired = state(hass, ALERT)
     assert fired.attributes["event_type"] == "high"
@@ -183,9 +176,8 @@ async def test_alerts_found_while_down_fire_after_a_restart(
 
 async def test_last_events_follow_edits_and_deletions(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     events_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
@@ -217,10 +209,7 @@ async def test_last_events_follow_edits_and_deletions(
             event(lunch, "health", 1, sub_type="stress", unit="unknown"),
         ]
     )
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
 
     carbs = state(hass, CARBS)
     assert carbs.state == "45.0"
@@ -254,9 +243,8 @@ async def test_last_events_follow_edits_and_deletions(
 
 async def test_log_failures_never_break_the_readings(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     alerts_server: EgvsServer,
     events_server: EgvsServer,
@@ -266,10 +254,7 @@ async def test_log_failures_never_break_the_readings(
     events_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     alerts_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     events_server.records.append(event(NEWEST, "carbs", 12))
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
     assert state(hass, "sensor.dexcom_glucose_value").state == "132"
     assert state(hass, CARBS).state == STATE_UNKNOWN
 

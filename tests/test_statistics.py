@@ -46,7 +46,6 @@ from .common import (
     series,
     token_payload,
 )
-from .conftest import NOW
 
 T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
 
@@ -133,9 +132,7 @@ async def test_removal_deletes_the_statistic(
         unique_id=OTHER_USER_ID,
         data=dict(config_entry.data),
     )
-    other.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(other.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration(other)
     assert await hourly(hass, config_entry)
     assert await hourly(hass, other)
     for linked in (config_entry, other):
@@ -172,10 +169,9 @@ async def test_removal_deletes_the_statistic(
 
 async def test_thirty_day_backfill(
     hass: HomeAssistant,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     api_server: EgvsServer,
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """History older than the kept day is fetched once, at its true hours."""
     old = datetime.fromisoformat("2026-11-03T07:00:00+00:00")
@@ -183,9 +179,7 @@ async def test_thirty_day_backfill(
         egv(old, 55, status="ok"),
         egv(old + timedelta(minutes=5), 65),
     ]
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    assert await setup_integration()
     await settle(hass)
     stats = await hourly(hass, config_entry)
     assert stats[old] == (60, 55, 65)
@@ -249,7 +243,7 @@ async def test_outage_hours_filled_when_api_returns(
 
 async def test_backfill_retried_after_a_failure(
     hass: HomeAssistant,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: Any,
     freezer: FrozenDateTimeFactory,
@@ -275,10 +269,7 @@ async def test_backfill_retried_after_a_failure(
 
     aioclient_mock.get(EGVS_URL, side_effect=answer)
     aioclient_mock.get(DEVICES_URL, json=devices_payload())
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await setup_integration(wait_background_tasks=True)
     assert "Could not fetch past readings for the statistics yet" in caplog.text
     assert await hourly(hass, config_entry) == {}
 

@@ -192,8 +192,7 @@ def test_daily_measure_names() -> None:
 
 async def test_backfill_failure_and_days_with_little_data(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
@@ -225,10 +224,7 @@ async def test_backfill_failure_and_days_with_little_data(
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(EGVS_URL, side_effect=answer)
     aioclient_mock.get(DEVICES_URL, json=devices_payload())
-    freezer.move_to(END)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await setup_integration(wait_background_tasks=True)
     assert "could not fetch past readings for the daily statistics" in caplog.text
     means = await daily(hass, config_entry, "mean_glucose")
     active = await daily(hass, config_entry, "cgm_active")

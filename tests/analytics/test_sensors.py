@@ -140,21 +140,17 @@ async def test_measures_turn_unknown_when_readings_stop(
 
 async def test_history_request_failure_is_retried(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A failed 14-day request is logged and asked again at the next poll."""
-    freezer.move_to(END)
     answer = {"json": egvs_payload(readings)}
     aioclient_mock.get(EGVS_URL, side_effect=in_turn(answer, {"status": 500}, answer))
     mock_api(aioclient_mock, readings)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await setup_integration()
     assert "could not fetch 14 days of readings" in caplog.text
     assert state(hass, "time_in_range_14d").state == "unknown"
     assert state(hass, "time_in_range_24h").state != "unknown"

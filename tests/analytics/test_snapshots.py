@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -15,8 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from tests.common import EgvsServer
-from tests.conftest import NOW
+from tests.common import EgvsServer, SetupIntegration
 
 from .common import END, simulator_trace
 from .test_sensors import records
@@ -37,8 +35,7 @@ def readings() -> list[dict[str, Any]]:
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.EVENT])
 async def test_analytics_entities(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     api_server: EgvsServer,
     entity_registry: er.EntityRegistry,
@@ -46,9 +43,6 @@ async def test_analytics_entities(
     platform: Platform,
 ) -> None:
     """The measures of a full 14 days, as registered and as shown."""
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
     with patch("custom_components.dexcom_oauth.PLATFORMS", [platform]):
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
+        assert await setup_integration(wait_background_tasks=True)
     await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
