@@ -311,23 +311,19 @@ class EgvsServer:
         )
 
 
-def mock_api_server(
-    aioclient_mock: AiohttpClientMocker,
-    records: list[dict[str, Any]],
-    generation: str = "g7",
-) -> EgvsServer:
-    """Answer one account's endpoints, egvs by the asked window.
+def serve_api(
+    aioclient_mock: AiohttpClientMocker, server: EgvsServer, generation: str = "g7"
+) -> None:
+    """Answer one account's endpoints, egvs from `server` by the asked window.
 
     The token endpoint answers too: tests that let hours pass outlive the
     access token.
     """
-    server = EgvsServer(records)
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(EGVS_URL, side_effect=server)
     aioclient_mock.get(DEVICES_URL, json=devices_payload(generation))
     aioclient_mock.get(f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload())
     mock_no_logs(aioclient_mock)
-    return server
 
 
 def requests_to(aioclient_mock: AiohttpClientMocker, url: str) -> list[Any]:

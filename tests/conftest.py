@@ -32,8 +32,8 @@ from .common import (
     EgvsServer,
     SetupIntegration,
     mock_api,
-    mock_api_server,
     series,
+    serve_api,
 )
 
 NOW = "2026-11-23T18:00:00+00:00"
@@ -135,11 +135,9 @@ def readings() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def api_server(
-    aioclient_mock: AiohttpClientMocker, readings: list[dict[str, Any]]
-) -> EgvsServer:
-    """Answer the data endpoints; egvs by the asked window, from `readings`."""
-    return mock_api_server(aioclient_mock, readings)
+def api_server(readings: list[dict[str, Any]]) -> EgvsServer:
+    """Dexcom's egvs for the account, served by the asked window, from `readings`."""
+    return EgvsServer(readings)
 
 
 @pytest.fixture
@@ -156,16 +154,25 @@ def setup_integration(
     freezer: FrozenDateTimeFactory,
     setup_credentials: None,
     config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    api_server: EgvsServer,
 ) -> SetupIntegration:
-    """Return how to set up an account at NOW, once a test has mocked its API.
+    """Return how to set up an account at NOW, once a test has mocked what it needs.
 
     Like core's `setup_integration`: tests adjust the mocks, then call it.
+    What a test mocked answers first; `api_server` answers the rest.
     """
     freezer.move_to(NOW)
+
+    served = False
 
     async def setup(
         entry: MockConfigEntry = config_entry, *, wait_background_tasks: bool = False
     ) -> bool:
+        nonlocal served
+        if not served:
+            serve_api(aioclient_mock, api_server)
+            served = True
         entry.add_to_hass(hass)
         result = await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=wait_background_tasks)

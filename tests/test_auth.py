@@ -48,11 +48,11 @@ from .common import (
     REFRESH_TOKEN,
     SECRETS,
     TOKEN_URL,
+    EgvsServer,
     SetupIntegration,
     SideEffect,
     async_advance,
     bearer_tokens,
-    mock_api_server,
     reauth_flows,
     requests_to,
     token_payload,
@@ -90,20 +90,19 @@ async def test_401_after_refresh_is_no_relink(
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
+    api_server: EgvsServer,
 ) -> None:
     """A fresh token rejected again is transient: no reauth, rotated token kept."""
-    server = mock_api_server(aioclient_mock, readings)
     await setup_integration()
     aioclient_mock.mock_calls.clear()
-    server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
+    api_server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
 
     with pytest.raises(DexcomUnauthorizedError):
         await config_entry.runtime_data.client.egvs(
             datetime.fromisoformat(NOW) - timedelta(hours=1),
             datetime.fromisoformat(NOW),
         )
-    server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
+    api_server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
     await async_advance(hass, freezer, timedelta(minutes=5))
 
     assert bearer_tokens(aioclient_mock, EGVS_URL)[:4] == [
@@ -163,14 +162,12 @@ async def test_token_endpoint_failures_are_transient(
     setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
     answer: dict[str, Any],
 ) -> None:
     """Whatever else goes wrong with a refresh is the client's connection error.
 
     Nothing is stored, no reauth starts, and a redirect is never followed.
     """
-    mock_api_server(aioclient_mock, readings)
     await setup_integration()
     aioclient_mock.clear_requests()
     aioclient_mock.post(TOKEN_URL, **answer)
@@ -194,11 +191,9 @@ async def test_any_other_failure_is_transient(
     setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Even an unexpected exception of the refresh reaches the client as its own."""
-    mock_api_server(aioclient_mock, readings)
     await setup_integration()
 
     async def broken(self: Any, token: dict[str, Any]) -> dict[str, Any]:
@@ -221,12 +216,10 @@ async def test_refused_refresh_token_needs_relink(
     setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
     status: HTTPStatus,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Only the token endpoint refusing the refresh token means re-link."""
-    mock_api_server(aioclient_mock, readings)
     await setup_integration()
     aioclient_mock.clear_requests()
     caplog.set_level("DEBUG", "custom_components.dexcom_oauth")
@@ -251,14 +244,12 @@ async def test_refused_refresh_on_devices_needs_relink(
     setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A 401 on the device list whose refresh is refused fails setup with reauth."""
     aioclient_mock.post(
         TOKEN_URL, status=HTTPStatus.BAD_REQUEST, json={"error": "invalid_grant"}
     )
     aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
-    mock_api_server(aioclient_mock, readings)
     await setup_integration()
 
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
@@ -292,16 +283,14 @@ async def start_refresh(
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> tuple[list[str], asyncio.Event]:
-    """Load the config_entry, then let its token expire so that a poll refreshes it.
+    """Load the entry, then let its token expire so that a poll refreshes it.
 
     Returns the refresh tokens sent and the event that lets the answer come.
     """
     sent: list[str] = []
     release = asyncio.Event()
     aioclient_mock.post(TOKEN_URL, side_effect=single_use_token_endpoint(sent, release))
-    mock_api_server(aioclient_mock, readings)
     await setup_integration()
     assert config_entry.state is ConfigEntryState.LOADED
     assert not sent
@@ -318,7 +307,6 @@ async def test_refresh_in_flight_survives_reload(
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A reload during a refresh waits for it and uses the token it stored.
 
@@ -326,7 +314,7 @@ async def test_refresh_in_flight_survives_reload(
     same single-use refresh token again: 200, then invalid_grant, and reauth.
     """
     sent, release = await start_refresh(
-        hass, setup_integration, freezer, config_entry, aioclient_mock, readings
+        hass, setup_integration, freezer, config_entry, aioclient_mock
     )
 
     reload = hass.async_create_task(
@@ -369,11 +357,10 @@ async def test_refresh_in_flight_survives_unload(
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A refresh token sent before an unload is not lost: its answer is stored."""
     sent, release = await start_refresh(
-        hass, setup_integration, freezer, config_entry, aioclient_mock, readings
+        hass, setup_integration, freezer, config_entry, aioclient_mock
     )
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)
@@ -390,13 +377,11 @@ async def test_cancelled_caller_does_not_cancel_refresh(
     setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A caller that gives up leaves the refresh running; the next one reuses it."""
     sent: list[str] = []
     release = asyncio.Event()
     aioclient_mock.post(TOKEN_URL, side_effect=single_use_token_endpoint(sent, release))
-    mock_api_server(aioclient_mock, readings)
     await setup_integration()
     provider = provider_of(config_entry)
 

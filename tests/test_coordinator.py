@@ -118,7 +118,6 @@ async def test_devices_fetched_twice_a_day(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
@@ -271,7 +270,6 @@ async def test_skipped_records_logged_once(
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
-    api_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Records without an id or time are ignored and reported once."""
@@ -482,7 +480,6 @@ async def test_data_delay_is_the_learned_availability_offset(
 async def test_data_delay_capped(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """A delay above Dexcom's documented three hours does not stretch staleness."""
@@ -497,7 +494,6 @@ async def test_data_delay_capped(
 async def test_no_readings_yet(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """An account without readings loads; the documented delay is assumed."""

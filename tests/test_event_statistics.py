@@ -150,7 +150,6 @@ async def test_daily_totals_at_local_days(
 async def test_days_without_events_are_zeros(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """Without any event the days are still written, as zeros."""
@@ -164,7 +163,6 @@ async def test_alerts_show_in_the_logbook(
     setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     alerts_server: EgvsServer,
-    api_server: EgvsServer,
     hass_storage: dict[str, Any],
 ) -> None:
     """A fired alert is an entry of the logbook (Activity), with its type."""

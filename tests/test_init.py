@@ -335,7 +335,6 @@ async def test_token_endpoint_down_retries_setup(
     setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A token endpoint that fails for a while is no reason to re-link."""
     aioclient_mock.clear_requests()

@@ -64,7 +64,6 @@ async def test_reload_during_a_gap_never_shows_an_old_reading_as_current(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """Readings stopped at 17:00: stale at 18:45, and still stale after a reload."""
@@ -161,7 +160,6 @@ async def test_aborted_relink_keeps_the_notice_and_checks_again(
 async def test_repair_fix_opens_the_relink(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """Fixing the repair starts a re-authentication flow for that entry."""

@@ -75,7 +75,6 @@ async def test_polls_just_after_the_next_reading(
 async def test_stall_polls_at_most_twelve_times_an_hour(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
@@ -150,7 +149,6 @@ async def test_retry_after_is_honoured(
 async def test_schedule_survives_a_restart(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
@@ -173,7 +171,6 @@ async def test_schedule_survives_a_restart(
 async def test_removing_the_entry_forgets_the_schedule(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],

@@ -101,7 +101,6 @@ async def test_low_and_high_show_their_bounds(
 async def test_reading_at_end_is_excluded(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """Readings are those taken at or after start and before end, whatever Dexcom sends."""
@@ -118,7 +117,6 @@ async def test_reading_at_end_is_excluded(
 async def test_naive_times_are_local(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
@@ -153,7 +151,6 @@ async def test_naive_times_are_local(
 async def test_validation(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     start: str,
     end: str,
@@ -170,7 +167,6 @@ async def test_validation(
 async def test_unknown_entry(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """An entry id that is not ours is refused."""
@@ -198,7 +194,6 @@ async def test_api_error(
 async def test_auth_error_starts_reauth(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:

@@ -23,7 +23,7 @@ from custom_components.dexcom_oauth.session import (
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
-from .common import EgvsServer, SetupIntegration, egv, series
+from .common import SetupIntegration, egv, series
 from .conftest import NOW
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -198,7 +198,6 @@ async def test_session_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     hass_storage: dict[str, Any],
 ) -> None:

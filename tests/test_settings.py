@@ -80,7 +80,6 @@ async def test_levels_and_level_binary_sensors(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """The low level comes from the schedule; the reading is judged against it."""
@@ -142,7 +141,6 @@ async def test_alerts_found_while_down_fire_after_a_restart(
     setup_integration: SetupIntegration,
     seen: dict[str, Any] | None,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     alerts_server: EgvsServer,
     hass_storage: dict[str, Any],
 ) -> None:
@@ -282,7 +280,6 @@ async def test_log_failures_never_break_the_readings(
 async def test_levels_follow_an_mmol_account(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account sees its levels in mmol/L, with a decimal."""
@@ -295,7 +292,6 @@ async def test_levels_follow_an_mmol_account(
 async def test_get_events_action(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     events_server: EgvsServer,
 ) -> None:
@@ -346,7 +342,6 @@ async def test_get_events_action(
 async def test_account_without_readings(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:

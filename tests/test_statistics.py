@@ -92,7 +92,6 @@ async def settle(hass: HomeAssistant) -> None:
 async def test_readings_land_at_their_true_hours(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
@@ -113,7 +112,6 @@ async def test_readings_land_at_their_true_hours(
 async def test_removal_deletes_the_statistic(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
@@ -189,7 +187,6 @@ async def test_thirty_day_backfill(
 async def test_reload_is_idempotent(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:

@@ -6,13 +6,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.core import HomeAssistant
 
-from .common import EgvsServer, SetupIntegration, egvs_queries
+from .common import SetupIntegration, egvs_queries
 
 
 async def test_no_recorder_no_statistics(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:

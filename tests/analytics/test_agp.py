@@ -18,7 +18,7 @@ from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from tests.common import EgvsServer, SetupIntegration, egv
+from tests.common import SetupIntegration, egv
 
 from .common import END, FIVE, USERS, simulator_trace
 from .test_sensors import records
@@ -96,7 +96,6 @@ def readings() -> list[dict[str, Any]]:
 async def test_get_agp_action(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """The action returns the profile in HA's time zone, the measures and episodes."""

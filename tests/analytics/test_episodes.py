@@ -151,7 +151,6 @@ async def test_each_episode_fires_once(
 async def test_removing_the_entry_deletes_what_was_fired(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     hass_storage: dict[str, Any],
 ) -> None:

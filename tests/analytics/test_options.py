@@ -9,7 +9,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dexcom_oauth.options_flow import range_bounds
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
-from tests.common import EgvsServer, SetupIntegration, egv
+from tests.common import SetupIntegration, egv
 
 from .common import END, FIVE
 
@@ -33,7 +33,6 @@ def readings() -> list[dict[str, Any]]:
 async def test_bounds_in_mg_dl_change_the_measures(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """New bounds are checked, saved in mg/dL, and the entry reloads with them."""
@@ -73,7 +72,6 @@ async def test_bounds_in_mg_dl_change_the_measures(
 async def test_bounds_in_mmol_l(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account enters mmol/L; the options keep mg/dL."""

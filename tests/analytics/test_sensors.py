@@ -26,7 +26,6 @@ from homeassistant.helpers import entity_registry as er
 from tests.common import (
     EGVS_URL,
     USER_ID,
-    EgvsServer,
     SetupIntegration,
     egv,
     egvs_payload,
@@ -77,7 +76,6 @@ def readings() -> list[dict[str, Any]]:
 async def test_measures_of_14d_and_24h(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
@@ -122,7 +120,6 @@ async def test_measures_turn_unknown_when_readings_stop(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """Without new readings the windows move on: CGM active falls, measures go unknown."""
@@ -192,7 +189,6 @@ async def test_history_request_failure_is_retried(
 async def test_glucose_change(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
     change: str,
 ) -> None:
@@ -231,7 +227,6 @@ def test_no_change_without_readings() -> None:
 async def test_mmol_account_sees_mmol(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account's mean glucose and glucose change are shown in mmol/L."""

@@ -14,7 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from tests.common import EgvsServer, SetupIntegration
+from tests.common import SetupIntegration
 
 from .common import END, simulator_trace
 from .test_sensors import records
@@ -37,7 +37,6 @@ async def test_analytics_entities(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     platform: Platform,
