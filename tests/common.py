@@ -240,11 +240,15 @@ type SideEffect = Callable[[str, URL, Any], Awaitable[AiohttpClientMockResponse]
 
 
 class SetupIntegration(Protocol):
-    """The `setup_integration` fixture: add an entry and set it up."""
+    """The `setup_integration` fixture: add an entry, set it up, return it."""
 
     async def __call__(
-        self, entry: MockConfigEntry = ..., *, wait_background_tasks: bool = ...
-    ) -> bool:
+        self,
+        entry: MockConfigEntry = ...,
+        *,
+        loaded: bool = ...,
+        wait_background_tasks: bool = ...,
+    ) -> MockConfigEntry:
         """Add `entry` (the `config_entry` fixture by default) and set it up."""
 
 

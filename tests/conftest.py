@@ -160,23 +160,27 @@ def setup_integration(
     """Return how to set up an account at NOW, once a test has mocked what it needs.
 
     Like core's `setup_integration`: tests adjust the mocks, then call it.
-    What a test mocked answers first; `api_server` answers the rest.
+    What a test mocked answers first; `api_server` answers the rest. The setup
+    must load the entry unless the test says `loaded=False`.
     """
     freezer.move_to(NOW)
 
     served = False
 
     async def setup(
-        entry: MockConfigEntry = config_entry, *, wait_background_tasks: bool = False
-    ) -> bool:
+        entry: MockConfigEntry = config_entry,
+        *,
+        loaded: bool = True,
+        wait_background_tasks: bool = False,
+    ) -> MockConfigEntry:
         nonlocal served
         if not served:
             serve_api(aioclient_mock, api_server)
             served = True
         entry.add_to_hass(hass)
-        result = await hass.config_entries.async_setup(entry.entry_id)
+        assert await hass.config_entries.async_setup(entry.entry_id) is loaded
         await hass.async_block_till_done(wait_background_tasks=wait_background_tasks)
-        return result
+        return entry
 
     return setup
 

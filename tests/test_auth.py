@@ -88,17 +88,16 @@ async def test_401_after_refresh_is_no_relink(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     api_server: EgvsServer,
 ) -> None:
     """A fresh token rejected again is transient: no reauth, rotated token kept."""
-    await setup_integration()
+    entry = await setup_integration()
     aioclient_mock.mock_calls.clear()
     api_server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
 
     with pytest.raises(DexcomUnauthorizedError):
-        await config_entry.runtime_data.client.egvs(
+        await entry.runtime_data.client.egvs(
             datetime.fromisoformat(NOW) - timedelta(hours=1),
             datetime.fromisoformat(NOW),
         )
@@ -113,9 +112,9 @@ async def test_401_after_refresh_is_no_relink(
     ]
     # Each 401 on the current token refreshes it once; none asks to re-link.
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 2
-    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
-    assert not reauth_flows(hass, config_entry)
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert not reauth_flows(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
 
 
 @pytest.mark.parametrize(
@@ -160,7 +159,6 @@ async def test_401_after_refresh_is_no_relink(
 async def test_token_endpoint_failures_are_transient(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     answer: dict[str, Any],
 ) -> None:
@@ -168,33 +166,32 @@ async def test_token_endpoint_failures_are_transient(
 
     Nothing is stored, no reauth starts, and a redirect is never followed.
     """
-    await setup_integration()
+    entry = await setup_integration()
     aioclient_mock.clear_requests()
     aioclient_mock.post(TOKEN_URL, **answer)
     aioclient_mock.post(OTHER_HOST_TOKEN_URL, json=token_payload())
-    before = dict(config_entry.data["token"])
+    before = dict(entry.data["token"])
 
     with pytest.raises(DexcomConnectionError) as caught:
-        await provider_of(config_entry)(ACCESS_TOKEN)
+        await provider_of(entry)(ACCESS_TOKEN)
 
     assert not isinstance(caught.value, DexcomAuthError)
     assert caught.value.__cause__ is not None
     assert not [secret for secret in SECRETS if secret in str(caught.value)]
     assert [str(call[1]) for call in aioclient_mock.mock_calls] == [TOKEN_URL]
     # Only marked expired, so that the next call tries again.
-    assert config_entry.data["token"] == {**before, "expires_at": 0}
-    assert not reauth_flows(hass, config_entry)
+    assert entry.data["token"] == {**before, "expires_at": 0}
+    assert not reauth_flows(hass, entry)
 
 
 async def test_any_other_failure_is_transient(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Even an unexpected exception of the refresh reaches the client as its own."""
-    await setup_integration()
+    entry = await setup_integration()
 
     async def broken(self: Any, token: dict[str, Any]) -> dict[str, Any]:
         raise KeyError("refresh_token")
@@ -202,10 +199,10 @@ async def test_any_other_failure_is_transient(
     monkeypatch.setattr(DexcomImplementation, "async_refresh_token", broken)
 
     with pytest.raises(DexcomConnectionError) as caught:
-        await provider_of(config_entry)(ACCESS_TOKEN)
+        await provider_of(entry)(ACCESS_TOKEN)
 
     assert str(caught.value) == "token refresh failed (KeyError)"
-    assert not reauth_flows(hass, config_entry)
+    assert not reauth_flows(hass, entry)
 
 
 @pytest.mark.parametrize(
@@ -214,13 +211,12 @@ async def test_any_other_failure_is_transient(
 async def test_refused_refresh_token_needs_relink(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     status: HTTPStatus,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Only the token endpoint refusing the refresh token means re-link."""
-    await setup_integration()
+    entry = await setup_integration()
     aioclient_mock.clear_requests()
     caplog.set_level("DEBUG", "custom_components.dexcom_oauth")
     aioclient_mock.post(
@@ -230,19 +226,18 @@ async def test_refused_refresh_token_needs_relink(
     )
 
     with pytest.raises(DexcomAuthError) as caught:
-        await provider_of(config_entry)(ACCESS_TOKEN)
+        await provider_of(entry)(ACCESS_TOKEN)
     await hass.async_block_till_done()
 
     assert isinstance(caught.value.__cause__, OAuth2TokenRequestReauthError)
-    assert len(reauth_flows(hass, config_entry)) == 1
-    assert config_entry.data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert len(reauth_flows(hass, entry)) == 1
+    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
     assert f"Token request failed (HTTP {status}): invalid_grant" in caplog.text
 
 
 async def test_refused_refresh_on_devices_needs_relink(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A 401 on the device list whose refresh is refused fails setup with reauth."""
@@ -250,12 +245,12 @@ async def test_refused_refresh_on_devices_needs_relink(
         TOKEN_URL, status=HTTPStatus.BAD_REQUEST, json={"error": "invalid_grant"}
     )
     aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
-    await setup_integration()
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert len(reauth_flows(hass, config_entry)) == 1
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass, entry)) == 1
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert config_entry.data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
 
 
 def single_use_token_endpoint(sent: list[str], release: asyncio.Event) -> SideEffect:
@@ -281,7 +276,6 @@ async def start_refresh(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> tuple[list[str], asyncio.Event]:
     """Load the entry, then let its token expire so that a poll refreshes it.
@@ -291,8 +285,7 @@ async def start_refresh(
     sent: list[str] = []
     release = asyncio.Event()
     aioclient_mock.post(TOKEN_URL, side_effect=single_use_token_endpoint(sent, release))
-    await setup_integration()
-    assert config_entry.state is ConfigEntryState.LOADED
+    entry = await setup_integration()
     assert not sent
 
     freezer.move_to(datetime.fromtimestamp(EXPIRY + 60, UTC))
@@ -314,7 +307,7 @@ async def test_refresh_in_flight_survives_reload(
     same single-use refresh token again: 200, then invalid_grant, and reauth.
     """
     sent, release = await start_refresh(
-        hass, setup_integration, freezer, config_entry, aioclient_mock
+        hass, setup_integration, freezer, aioclient_mock
     )
 
     reload = hass.async_create_task(
@@ -360,7 +353,7 @@ async def test_refresh_in_flight_survives_unload(
 ) -> None:
     """A refresh token sent before an unload is not lost: its answer is stored."""
     sent, release = await start_refresh(
-        hass, setup_integration, freezer, config_entry, aioclient_mock
+        hass, setup_integration, freezer, aioclient_mock
     )
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)
@@ -375,15 +368,14 @@ async def test_refresh_in_flight_survives_unload(
 async def test_cancelled_caller_does_not_cancel_refresh(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A caller that gives up leaves the refresh running; the next one reuses it."""
     sent: list[str] = []
     release = asyncio.Event()
     aioclient_mock.post(TOKEN_URL, side_effect=single_use_token_endpoint(sent, release))
-    await setup_integration()
-    provider = provider_of(config_entry)
+    entry = await setup_integration()
+    provider = provider_of(entry)
 
     first = hass.async_create_task(provider(ACCESS_TOKEN))
     await until(lambda: bool(sent))
@@ -395,7 +387,7 @@ async def test_cancelled_caller_does_not_cancel_refresh(
     assert await second == NEW_ACCESS_TOKEN
     assert first.cancelled()
     assert sent == [REFRESH_TOKEN]
-    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
 
 
 class Recorder:

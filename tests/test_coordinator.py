@@ -81,17 +81,16 @@ def coordinator_messages(
 async def test_fetches_incrementally(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """The first refresh asks for a day; later ones from 15 min before the newest."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert egvs_queries(aioclient_mock) == [
         {"startDate": "2026-11-22T18:00:00", "endDate": "2026-11-23T18:00:00"}
     ]
-    assert len(data_of(config_entry).readings) == 12
+    assert len(data_of(entry).readings) == 12
 
     api_server.records.append(egv(at("17:05"), 134))
     await async_advance(hass, freezer, POLL)
@@ -107,7 +106,7 @@ async def test_fetches_incrementally(
         {"startDate": "2026-11-23T16:50:00", "endDate": "2026-11-23T18:15:00"},
         {"startDate": "2026-11-23T17:00:00", "endDate": "2026-11-23T18:20:00"},
     ]
-    data = data_of(config_entry)
+    data = data_of(entry)
     assert len(data.readings) == 15
     assert data.latest is not None
     assert data.latest.system_time == at("17:15")
@@ -117,12 +116,11 @@ async def test_fetches_incrementally(
 async def test_devices_fetched_twice_a_day(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """The device list changes rarely, so it is not fetched on every refresh."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
     for _ in range(3):
         await async_advance(hass, freezer, POLL)
@@ -140,7 +138,6 @@ async def test_devices_fetched_twice_a_day(
 async def test_devices_failure_is_not_fatal(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     device_registry: dr.DeviceRegistry,
@@ -150,12 +147,12 @@ async def test_devices_failure_is_not_fatal(
     aioclient_mock.get(DEVICES_URL, **failure)
     api_server = EgvsServer(readings)
     aioclient_mock.get(EGVS_URL, side_effect=api_server)
-    assert await setup_integration()
+    entry = await setup_integration()
 
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, USER_ID), config_entry.entry_id
+        (DOMAIN, USER_ID), entry.entry_id
     )
     assert device is not None
     assert device.model is None
@@ -164,7 +161,6 @@ async def test_devices_failure_is_not_fatal(
 async def test_devices_rejected_after_refresh_is_transient(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
@@ -175,9 +171,9 @@ async def test_devices_rejected_after_refresh_is_transient(
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
     aioclient_mock.get(EGVS_URL, side_effect=EgvsServer(readings))
-    await setup_integration()
+    entry = await setup_integration()
 
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     assert not hass.config_entries.flow.async_progress()
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
@@ -185,19 +181,18 @@ async def test_devices_rejected_after_refresh_is_transient(
 async def test_duplicates_counted_once(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
 ) -> None:
     """A record sent twice, in one answer or again in the overlap, is kept once."""
-    assert await setup_integration()
+    entry = await setup_integration()
     twice = egv(at("17:05"), 134)
     api_server.records += [twice, dict(twice)]
 
     for _ in range(3):
         await async_advance(hass, freezer, POLL)
 
-    ids = kept_ids(config_entry)
+    ids = kept_ids(entry)
     assert len(ids) == len(set(ids)) == 13
     assert ids.count(twice["recordId"]) == 1
 
@@ -205,28 +200,27 @@ async def test_duplicates_counted_once(
 async def test_late_record_merged_in_order(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
 ) -> None:
     """A record that arrives after newer ones takes its place by systemTime."""
-    assert await setup_integration()
+    entry = await setup_integration()
     late = egv(at("16:52:30"), 99, record_id="late-record")
     api_server.records += [egv(at("17:05"), 134), late]
 
     await async_advance(hass, freezer, POLL)
 
-    readings = data_of(config_entry).readings
+    readings = data_of(entry).readings
     times = [reading.system_time for reading in readings]
     assert times == sorted(times)
     assert len(readings) == 14
-    assert "late-record" in kept_ids(config_entry)
-    late_index = kept_ids(config_entry).index("late-record")
+    assert "late-record" in kept_ids(entry)
+    late_index = kept_ids(entry).index("late-record")
     assert readings[late_index - 1].system_time == at("16:50")
     assert readings[late_index + 1].system_time == at("16:55")
     # The late record is older, so it does not become the latest.
-    assert data_of(config_entry).latest is not None
-    assert data_of(config_entry).latest.system_time == at("17:05")
+    assert data_of(entry).latest is not None
+    assert data_of(entry).latest.system_time == at("17:05")
     assert hass.states.get(VALUE_ENTITY).state == "134"
 
 
@@ -234,13 +228,12 @@ async def test_late_record_merged_in_order(
 async def test_kept_window_bounded(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
 ) -> None:
     """Only the 24 h before the newest reading stay in memory."""
-    assert await setup_integration()
-    readings = data_of(config_entry).readings
+    entry = await setup_integration()
+    readings = data_of(entry).readings
     # The server only sends what lies inside the asked 24 h.
     assert readings[0].system_time == START - timedelta(hours=24)
     assert readings[-1].system_time == at("17:00")
@@ -248,7 +241,7 @@ async def test_kept_window_bounded(
     api_server.records += series(at("19:00"), 24, start_value=140)
     await async_advance(hass, freezer, timedelta(hours=2))
 
-    readings = data_of(config_entry).readings
+    readings = data_of(entry).readings
     newest = readings[-1].system_time
     assert newest == at("19:00")
     assert readings[0].system_time == newest - timedelta(hours=24)
@@ -268,16 +261,15 @@ async def test_kept_window_bounded(
 async def test_skipped_records_logged_once(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Records without an id or time are ignored and reported once."""
-    assert await setup_integration()
+    entry = await setup_integration()
     for _ in range(3):
         await async_advance(hass, freezer, POLL)
 
-    assert len(data_of(config_entry).readings) == 12
+    assert len(data_of(entry).readings) == 12
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert warnings == [
         (
@@ -290,13 +282,12 @@ async def test_skipped_records_logged_once(
 async def test_unusable_values_logged_once_per_kind(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An unknown trend, status or value is logged once at WARNING with its raw value."""
-    assert await setup_integration()
+    entry = await setup_integration()
     for minute in (5, 10, 15):
         api_server.records.append(
             {
@@ -360,7 +351,6 @@ async def test_unusable_values_logged_once_per_kind(
 async def test_rate_limit_waits_within_bounds(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
@@ -373,10 +363,10 @@ async def test_rate_limit_waits_within_bounds(
     The next request is timed by Home Assistant's own coordinator timer, so
     this fails if a raw Retry-After ever reaches UpdateFailed.
     """
-    assert await setup_integration()
+    entry = await setup_integration()
     api_server.fail(status=HTTPStatus.TOO_MANY_REQUESTS, headers=headers)
     api_server.records.append(egv(at("17:05"), 134))
-    first_wait = config_entry.runtime_data.update_interval
+    first_wait = entry.runtime_data.update_interval
     await async_advance(hass, freezer, first_wait)
     if headers.get("Retry-After", "").endswith("18:25:00 GMT"):
         earliest = latest = latest - first_wait  # a date counts from the request
@@ -389,14 +379,13 @@ async def test_rate_limit_waits_within_bounds(
     assert len(egvs_queries(aioclient_mock)) == 2, "asked again too early"
     await async_advance(hass, freezer, latest - earliest + timedelta(seconds=4))
     assert len(egvs_queries(aioclient_mock)) == 3
-    assert config_entry.runtime_data.window.newest.system_time == at("17:05")
+    assert entry.runtime_data.window.newest.system_time == at("17:05")
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
 
 
 async def test_outage_logged_once_and_nothing_lost(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
@@ -407,8 +396,8 @@ async def test_outage_logged_once_and_nothing_lost(
     The entities keep showing the latest reading while it is current: a
     failed request says nothing about it. The API entity shows the outage.
     """
-    assert await setup_integration()
-    before = kept_ids(config_entry)
+    entry = await setup_integration()
+    before = kept_ids(entry)
     api_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     api_server.fail(exc=TimeoutError())
     api_server.fail(exc=ClientConnectionError())
@@ -422,8 +411,8 @@ async def test_outage_logged_once_and_nothing_lost(
         problem = hass.states.get("binary_sensor.dexcom_api_status")
         assert problem.state == "on"
         assert problem.attributes["error"] == "connection"
-        assert config_entry.runtime_data.last_update_success is False
-        assert kept_ids(config_entry) == before
+        assert entry.runtime_data.last_update_success is False
+        assert kept_ids(entry) == before
 
     await async_advance(hass, freezer, POLL)
     await async_advance(hass, freezer, POLL)
@@ -440,7 +429,7 @@ async def test_outage_logged_once_and_nothing_lost(
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
     # The first request after the outage still starts at the stored newest.
     assert egvs_queries(aioclient_mock)[5]["startDate"] == "2026-11-23T16:45:00"
-    after = kept_ids(config_entry)
+    after = kept_ids(entry)
     assert after[: len(before)] == before
     assert len(after) == len(before) + 4
     assert hass.states.get(VALUE_ENTITY).state == "140"
@@ -449,18 +438,17 @@ async def test_outage_logged_once_and_nothing_lost(
 async def test_data_delay_is_the_learned_availability_offset(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
 ) -> None:
     """One estimator: Data delay and staleness use the schedule's learned offset."""
-    assert await setup_integration()
-    coordinator = config_entry.runtime_data
+    entry = await setup_integration()
+    coordinator = entry.runtime_data
     # At 18:00 the newest reading is from 17:00 and the next one is not there:
     # the offset lies between 55 and 60 minutes; learning starts at the low end.
-    assert data_of(config_entry).data_delay == coordinator.schedule.offset
-    assert data_of(config_entry).data_delay == timedelta(minutes=55)
-    assert data_of(config_entry).stale_after == timedelta(minutes=85)
+    assert data_of(entry).data_delay == coordinator.schedule.offset
+    assert data_of(entry).data_delay == timedelta(minutes=55)
+    assert data_of(entry).stale_after == timedelta(minutes=85)
     assert hass.states.get("sensor.dexcom_data_delay").state == "55.0"
 
     # Each next reading is there when the schedule asks for it.
@@ -470,21 +458,20 @@ async def test_data_delay_is_the_learned_availability_offset(
             minutes=minute
         ):
             await async_advance(hass, freezer, coordinator.update_interval)
-    delay = data_of(config_entry).data_delay
+    delay = data_of(entry).data_delay
     assert delay == coordinator.schedule.offset
     assert timedelta(minutes=50) <= delay <= timedelta(minutes=61)
-    assert data_of(config_entry).stale_after == delay + timedelta(minutes=30)
+    assert data_of(entry).stale_after == delay + timedelta(minutes=30)
 
 
 @pytest.mark.parametrize("readings", [series(START - timedelta(hours=5), 12)])
 async def test_data_delay_capped(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """A delay above Dexcom's documented three hours does not stretch staleness."""
-    assert await setup_integration()
-    data = data_of(config_entry)
+    entry = await setup_integration()
+    data = data_of(entry)
     assert data.data_delay == timedelta(hours=4, minutes=55)
     assert data.stale_after == timedelta(hours=3, minutes=30)
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
@@ -493,13 +480,12 @@ async def test_data_delay_capped(
 @pytest.mark.parametrize("readings", [[]])
 async def test_no_readings_yet(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """An account without readings loads; the documented delay is assumed."""
-    assert await setup_integration()
-    data = data_of(config_entry)
-    assert config_entry.state is ConfigEntryState.LOADED
+    entry = await setup_integration()
+    data = data_of(entry)
+    assert entry.state is ConfigEntryState.LOADED
     assert data.readings == ()
     assert data.latest is None
     assert data.data_delay is None
@@ -508,22 +494,21 @@ async def test_no_readings_yet(
 
 async def test_late_filled_record_is_no_delay_sample(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An older record filled in late does not make Dexcom look slower."""
-    assert await setup_integration()
-    before = data_of(config_entry).data_delay
+    entry = await setup_integration()
+    before = data_of(entry).data_delay
     api_server.records.append(egv(at("16:57:30"), 125, record_id="late-fill"))
     await async_advance(
         hass,
         freezer,
-        config_entry.runtime_data.update_interval + timedelta(seconds=1),
+        entry.runtime_data.update_interval + timedelta(seconds=1),
     )
-    assert "late-fill" in kept_ids(config_entry)
-    assert data_of(config_entry).data_delay <= before + timedelta(seconds=12)
+    assert "late-fill" in kept_ids(entry)
+    assert data_of(entry).data_delay <= before + timedelta(seconds=12)
 
 
 @pytest.mark.parametrize(
@@ -533,18 +518,17 @@ async def test_late_filled_record_is_no_delay_sample(
 async def test_record_outside_the_window_never_becomes_latest(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A record dated a year ahead is dropped and logged once; real readings go on."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert hass.states.get(VALUE_ENTITY).state == "132"
-    assert data_of(config_entry).latest.system_time == at("17:00")
+    assert data_of(entry).latest.system_time == at("17:00")
     # The next poll asks from just before the real newest reading, not the future.
-    await async_advance(hass, freezer, config_entry.runtime_data.update_interval)
+    await async_advance(hass, freezer, entry.runtime_data.update_interval)
     assert egvs_queries(aioclient_mock)[-1]["startDate"] == "2026-11-23T16:45:00"
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert len(warnings) == 1

@@ -4,13 +4,13 @@ from datetime import datetime
 import json
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .common import SECRETS, SetupIntegration
@@ -25,7 +25,6 @@ def token_expiry() -> float:
 
 async def test_diagnostics(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     hass_client: ClientSessionGenerator,
@@ -36,10 +35,8 @@ async def test_diagnostics(
     hass_client comes after the setup: its login must be issued at the
     frozen time, not before it.
     """
-    assert await setup_integration()
-    diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, config_entry
-    )
+    entry = await setup_integration()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
     assert diagnostics == snapshot
     dump = json.dumps(diagnostics)
@@ -70,16 +67,13 @@ async def test_diagnostics(
 )
 async def test_diagnostics_show_only_known_harmless_fields(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """Redaction is by allow-list: fields nobody vetted never show."""
-    assert await setup_integration()
-    diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, config_entry
-    )
+    entry = await setup_integration()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     dump = json.dumps(diagnostics)
     for secret in ("session-secret-5b2c", "id-secret-71fe", "other-secret-3d9a"):
         assert secret not in dump

@@ -20,6 +20,7 @@ from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
@@ -73,7 +74,6 @@ async def test_daily_totals_at_local_days(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     events_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
@@ -112,8 +112,8 @@ async def test_daily_totals_at_local_days(
             ),
         ]
     )
-    assert await setup_integration()
-    carbs_id, fast_id, long_id = statistic_ids(config_entry)
+    entry = await setup_integration()
+    carbs_id, fast_id, long_id = statistic_ids(entry)
 
     carbs = await daily(hass, carbs_id)
     assert carbs[NOV_22] == (70, 70)
@@ -138,7 +138,7 @@ async def test_daily_totals_at_local_days(
     assert carbs[NOV_22] == (70, 70)
     assert carbs[NOV_23] == (25, 95)
 
-    assert await hass.config_entries.async_remove(config_entry.entry_id)
+    assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     await async_wait_recording_done(hass)
     ids = await get_instance(hass).async_add_executor_job(
@@ -149,12 +149,11 @@ async def test_daily_totals_at_local_days(
 
 async def test_days_without_events_are_zeros(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """Without any event the days are still written, as zeros."""
-    assert await setup_integration()
-    carbs_id = statistic_ids(config_entry)[0]
+    entry = await setup_integration()
+    carbs_id = statistic_ids(entry)[0]
     assert set((await daily(hass, carbs_id)).values()) == {(0, 0)}
 
 
@@ -175,7 +174,7 @@ async def test_alerts_show_in_the_logbook(
         "data": {"linked": True, "seen": {}, "alerts_from": None},
     }
     alerts_server.records.append(alert(START - timedelta(hours=2), "urgentLow"))
-    assert await setup_integration()
+    await setup_integration()
     await async_wait_recording_done(hass)
 
     processor = EventProcessor(

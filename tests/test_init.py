@@ -81,25 +81,23 @@ def token_endpoint(aioclient_mock: AiohttpClientMocker) -> None:
 
 async def test_setup_and_unload(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
 ) -> None:
     """The entry loads with its sensors and unloads cleanly."""
-    assert await setup_integration()
-    assert config_entry.state is ConfigEntryState.LOADED
+    entry = await setup_integration()
+    assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
 
-    assert config_entry.state is ConfigEntryState.NOT_LOADED
+    assert entry.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
 
 
 async def test_reload(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
@@ -107,29 +105,24 @@ async def test_reload(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A reload starts a new coordinator and keeps exactly the same entities."""
-    assert await setup_integration()
+    entry = await setup_integration()
     before = {
         e.entity_id
-        for e in er.async_entries_for_config_entry(
-            entity_registry, config_entry.entry_id
-        )
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     }
-    old_coordinator = config_entry.runtime_data
+    old_coordinator = entry.runtime_data
 
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
 
-    assert config_entry.state is ConfigEntryState.LOADED
-    assert config_entry.runtime_data is not old_coordinator
-    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is not old_coordinator
+    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert {e.entity_id for e in entries} == before
     assert (
         len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
     )  # the episode event
-    assert (
-        len(dr.async_entries_for_config_entry(device_registry, config_entry.entry_id))
-        == 1
-    )
+    assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
 
@@ -137,16 +130,15 @@ async def test_reload(
 async def test_implementation_unavailable(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
 ) -> None:
     """When the credential provider is down, setup is retried later."""
     with patch(
         "custom_components.dexcom_oauth.async_get_config_entry_implementation",
         side_effect=ImplementationUnavailableError,
     ):
-        await setup_integration()
+        entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
 @pytest.mark.parametrize(
@@ -164,7 +156,6 @@ async def test_temporary_failure_retries_setup(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     failure: dict[str, Any],
@@ -172,24 +163,23 @@ async def test_temporary_failure_retries_setup(
     """A failure that may pass retries setup; no entity is created meanwhile."""
     aioclient_mock.get(EGVS_URL, **failure)
 
-    await setup_integration()
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.SETUP_RETRY
     assert hass.states.get(VALUE_ENTITY) is None
-    assert not reauth_flows(hass, config_entry)
+    assert not reauth_flows(hass, entry)
 
     aioclient_mock.clear_requests()
     mock_api(aioclient_mock, readings)
     await async_advance(hass, freezer, timedelta(minutes=2))
 
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
 async def test_rejected_twice_is_retried_not_relinked(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A 401 even after a fresh token is transient: setup is retried, no re-link.
@@ -198,10 +188,10 @@ async def test_rejected_twice_is_retried_not_relinked(
     """
     aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
 
-    await setup_integration()
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert reauth_flows(hass, config_entry) == []
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert reauth_flows(hass, entry) == []
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [ACCESS_TOKEN, NEW_ACCESS_TOKEN]
 
@@ -209,15 +199,14 @@ async def test_rejected_twice_is_retried_not_relinked(
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_expired_token_refreshed_at_setup(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An expired token is refreshed first; the rotated refresh token is kept."""
-    assert await setup_integration()
-    assert config_entry.state is ConfigEntryState.LOADED
+    entry = await setup_integration()
+    assert entry.state is ConfigEntryState.LOADED
 
     refreshes = requests_to(aioclient_mock, TOKEN_URL)
     assert len(refreshes) == 1
@@ -228,12 +217,9 @@ async def test_expired_token_refreshed_at_setup(
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
     }
-    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
-    assert config_entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
-    assert (
-        config_entry.data["token"]["expires_at"]
-        > datetime.fromisoformat(NOW).timestamp()
-    )
+    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
+    assert entry.data["token"]["expires_at"] > datetime.fromisoformat(NOW).timestamp()
     # The second egvs request is the analytics' 14 days.
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [NEW_ACCESS_TOKEN] * 2
     assert bearer_tokens(aioclient_mock, DEVICES_URL) == [NEW_ACCESS_TOKEN]
@@ -244,7 +230,6 @@ async def test_expired_token_refreshed_at_setup(
 async def test_rejected_token_refreshed_once(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
@@ -258,9 +243,9 @@ async def test_rejected_token_refreshed_once(
     )
     mock_api(aioclient_mock, readings)
 
-    await setup_integration()
+    entry = await setup_integration()
 
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [
         ACCESS_TOKEN,
@@ -268,7 +253,7 @@ async def test_rejected_token_refreshed_once(
         NEW_ACCESS_TOKEN,  # the analytics' 14 days
     ]
     assert bearer_tokens(aioclient_mock, DEVICES_URL) == [NEW_ACCESS_TOKEN]
-    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
     assert hass.states.get(VALUE_ENTITY).state == "132"
     for secret in (NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN):
         assert secret not in caplog.text
@@ -277,13 +262,12 @@ async def test_rejected_token_refreshed_once(
 async def test_invalid_grant_after_setup(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A dead refresh token starts reauth and raises a repair; the reading stays."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert hass.states.get(VALUE_ENTITY).state == "132"
     aioclient_mock.clear_requests()
     aioclient_mock.post(
@@ -297,22 +281,21 @@ async def test_invalid_grant_after_setup(
     await async_advance(hass, freezer, timedelta(minutes=5))
 
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert len(reauth_flows(hass, config_entry)) == 1
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{config_entry.entry_id}")
+    assert len(reauth_flows(hass, entry)) == 1
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{entry.entry_id}")
     api_status = hass.states.get("binary_sensor.dexcom_api_status")
     assert api_status.state == "on"
     assert api_status.attributes["error"] == "reauth_required"
     # The 17:00 reading is still the latest one known, and still current.
     assert hass.states.get(VALUE_ENTITY).state == "132"
     # The rejected refresh token is not thrown away: reauth replaces it.
-    assert config_entry.data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
 
 
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_invalid_grant_at_setup(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
@@ -323,17 +306,16 @@ async def test_invalid_grant_at_setup(
     )
     mock_api(aioclient_mock, readings)
 
-    await setup_integration()
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert len(reauth_flows(hass, config_entry)) == 1
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass, entry)) == 1
     assert not requests_to(aioclient_mock, EGVS_URL)
 
 
 async def test_token_endpoint_down_retries_setup(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A token endpoint that fails for a while is no reason to re-link."""
@@ -341,24 +323,23 @@ async def test_token_endpoint_down_retries_setup(
     aioclient_mock.post(TOKEN_URL, status=HTTPStatus.SERVICE_UNAVAILABLE)
     aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
 
-    await setup_integration()
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert not reauth_flows(hass, config_entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert not reauth_flows(hass, entry)
 
 
 async def test_new_account_id_moves_registry_ids(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """After a re-link under a new userId, ids move; entity ids and device stay."""
-    assert await setup_integration()
+    entry = await setup_integration()
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, USER_ID), config_entry.entry_id
+        (DOMAIN, USER_ID), entry.entry_id
     )
     assert device is not None
     entity_ids = {
@@ -367,34 +348,31 @@ async def test_new_account_id_moves_registry_ids(
     }
     assert all(entity_ids.values())
 
-    hass.config_entries.async_update_entry(config_entry, unique_id=OTHER_USER_ID)
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    hass.config_entries.async_update_entry(entry, unique_id=OTHER_USER_ID)
+    assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
 
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     moved = device_registry.async_get_device_by_identifier(
-        (DOMAIN, OTHER_USER_ID), config_entry.entry_id
+        (DOMAIN, OTHER_USER_ID), entry.entry_id
     )
     assert moved is not None
     assert moved.id == device.id
     assert moved.identifiers == {(DOMAIN, OTHER_USER_ID)}
     assert (
         device_registry.async_get_device_by_identifier(
-            (DOMAIN, USER_ID), config_entry.entry_id
+            (DOMAIN, USER_ID), entry.entry_id
         )
         is None
     )
-    assert (
-        len(dr.async_entries_for_config_entry(device_registry, config_entry.entry_id))
-        == 1
-    )
+    assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
     for key, entity_id in entity_ids.items():
         registered = entity_registry.async_get(entity_id)
         assert registered is not None
         assert registered.unique_id == f"{OTHER_USER_ID}_{key}"
         assert registered.device_id == device.id
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
-    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert (
         len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
     )  # the episode event
@@ -402,7 +380,6 @@ async def test_new_account_id_moves_registry_ids(
 
 async def test_stale_rejection_does_not_refresh_again(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
@@ -411,8 +388,8 @@ async def test_stale_rejection_does_not_refresh_again(
 
     Two requests can see the same token rejected; only the first refreshes.
     """
-    assert await setup_integration()
-    provider = config_entry.runtime_data.client._access_token
+    entry = await setup_integration()
+    provider = entry.runtime_data.client._access_token
 
     assert await provider("an-access-token-replaced-earlier") == ACCESS_TOKEN
     assert not requests_to(aioclient_mock, TOKEN_URL)
@@ -420,7 +397,7 @@ async def test_stale_rejection_does_not_refresh_again(
     assert await provider(ACCESS_TOKEN) == NEW_ACCESS_TOKEN
     assert await provider(ACCESS_TOKEN) == NEW_ACCESS_TOKEN
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
 
 
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])

@@ -13,6 +13,7 @@ from custom_components.dexcom_oauth.schedule import (
     STALL_INTERVAL,
     PollScheduler,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .common import (
@@ -41,15 +42,14 @@ def poll_times(aioclient_mock: Any) -> list[str]:
 
 async def test_polls_just_after_the_next_reading(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
 ) -> None:
     """Readings appearing on time are fetched by one poll each, seconds after."""
-    assert await setup_integration()
-    coordinator = coordinator_of(config_entry)
+    entry = await setup_integration()
+    coordinator = coordinator_of(entry)
     # Newest reading 17:00 seen at 18:00: the next (17:05) is due around 18:05.
     expected = coordinator.schedule.expected_next(datetime.fromisoformat(NOW))
     assert expected is not None
@@ -74,18 +74,17 @@ async def test_polls_just_after_the_next_reading(
 
 async def test_stall_polls_at_most_twelve_times_an_hour(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
 ) -> None:
     """With no new readings the coordinator settles on one poll per 5 minutes."""
-    assert await setup_integration()
-    await async_advance_for(hass, freezer, config_entry, timedelta(hours=1))
+    entry = await setup_integration()
+    await async_advance_for(hass, freezer, entry, timedelta(hours=1))
     before = len(poll_times(aioclient_mock))
-    await async_advance_for(hass, freezer, config_entry, timedelta(hours=1))
+    await async_advance_for(hass, freezer, entry, timedelta(hours=1))
     assert len(poll_times(aioclient_mock)) - before <= 12
-    assert coordinator_of(config_entry).update_interval == STALL_INTERVAL
+    assert coordinator_of(entry).update_interval == STALL_INTERVAL
 
 
 async def async_advance_for(
@@ -107,33 +106,31 @@ async def async_advance_for(
 
 async def test_stall_then_resume(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """After a two-hour stall the backlog is fetched within five minutes."""
-    assert await setup_integration()
-    coordinator = coordinator_of(config_entry)
-    await async_advance_for(hass, freezer, config_entry, timedelta(hours=2))
+    entry = await setup_integration()
+    coordinator = coordinator_of(entry)
+    await async_advance_for(hass, freezer, entry, timedelta(hours=2))
     api_server.records += [
         egv(T17 + timedelta(hours=2, minutes=m), 150) for m in range(0, 60, 5)
     ]
-    await async_advance_for(hass, freezer, config_entry, timedelta(minutes=5))
+    await async_advance_for(hass, freezer, entry, timedelta(minutes=5))
     assert coordinator.window.newest.system_time == T17 + timedelta(hours=2, minutes=55)
 
 
 async def test_retry_after_is_honoured(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
 ) -> None:
     """A 429 with Retry-After: 600 holds the next poll back ten minutes."""
-    assert await setup_integration()
-    coordinator = coordinator_of(config_entry)
+    entry = await setup_integration()
+    coordinator = coordinator_of(entry)
     api_server.fail(status=429, headers={"Retry-After": "600"})
     await async_advance(hass, freezer, coordinator.update_interval)
     assert not coordinator.last_update_success
@@ -148,38 +145,36 @@ async def test_retry_after_is_honoured(
 
 async def test_schedule_survives_a_restart(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     """The learned schedule is saved and handed to the next setup."""
-    assert await setup_integration()
-    coordinator = coordinator_of(config_entry)
+    entry = await setup_integration()
+    coordinator = coordinator_of(entry)
     saved = coordinator.schedule.as_dict()
     await flush_store(coordinator.learned._store)
-    key = f"dexcom_oauth.{config_entry.entry_id}.schedule"
+    key = f"dexcom_oauth.{entry.entry_id}.schedule"
     assert hass_storage[key]["data"]["schedule"] == saved
     with patch.object(
         PollScheduler, "from_dict", wraps=PollScheduler.from_dict
     ) as from_dict:
-        assert await hass.config_entries.async_reload(config_entry.entry_id)
+        assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
     from_dict.assert_called_once_with(saved)
 
 
 async def test_removing_the_entry_forgets_the_schedule(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     """Nothing of a removed account stays in storage."""
-    assert await setup_integration()
-    await flush_store(coordinator_of(config_entry).learned._store)
-    key = f"dexcom_oauth.{config_entry.entry_id}.schedule"
+    entry = await setup_integration()
+    await flush_store(coordinator_of(entry).learned._store)
+    key = f"dexcom_oauth.{entry.entry_id}.schedule"
     assert key in hass_storage
-    assert await hass.config_entries.async_remove(config_entry.entry_id)
+    assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage

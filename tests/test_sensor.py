@@ -6,14 +6,12 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    snapshot_platform,
-)
+from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.dexcom_oauth.const import DOMAIN
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
@@ -69,7 +67,6 @@ def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_entities(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
@@ -77,8 +74,8 @@ async def test_entities(
 ) -> None:
     """Every entity of the fixture account, as registered and as shown."""
     with patch("custom_components.dexcom_oauth.PLATFORMS", [platform]):
-        assert await setup_integration()
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+        entry = await setup_integration()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +85,6 @@ async def test_entities(
 async def test_device(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     device_registry: dr.DeviceRegistry,
@@ -98,9 +94,9 @@ async def test_device(
 ) -> None:
     """One service device per account, named after the transmitter generation."""
     mock_api(aioclient_mock, readings, generation=generation)
-    assert await setup_integration()
+    entry = await setup_integration()
 
-    devices = dr.async_entries_for_config_entry(device_registry, config_entry.entry_id)
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert len(devices) == 1
     device = devices[0]
     assert device.identifiers == {(DOMAIN, USER_ID)}
@@ -108,7 +104,7 @@ async def test_device(
     assert device.model == model
     assert device.entry_type is DeviceEntryType.SERVICE
     assert device.name == "Dexcom"
-    entities = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert {entity.device_id for entity in entities} == {device.id}
 
 
@@ -135,13 +131,12 @@ async def test_device(
 )
 async def test_trend(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     expected: str,
 ) -> None:
     """Every trend arrow has its state; anything else is unknown."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert state_of(hass, TREND) == expected
 
 
@@ -170,14 +165,13 @@ async def test_trend(
 )
 async def test_out_of_range(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     value: str,
     glucose_range: str,
 ) -> None:
     """Beyond the sensor's range the value shows the bound; the range says so."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert state_of(hass, VALUE) == value
     assert state_of(hass, RANGE) == glucose_range
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
@@ -190,12 +184,11 @@ async def test_out_of_range(
 )
 async def test_implausible_value_never_shown(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
 ) -> None:
     """A value outside the sensor's range is no reading: the one before stays."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert state_of(hass, VALUE) == "130"
     assert state_of(hass, RANGE) == "in_range"
     assert state_of(hass, READING_TIME) == (NEWEST - POLL).isoformat()
@@ -206,13 +199,12 @@ async def test_implausible_value_never_shown(
 )
 async def test_reading_without_value_not_latest(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
 ) -> None:
     """A reading with neither a value nor low/high does not replace the last one."""
-    assert await setup_integration()
-    assert len(config_entry.runtime_data.data.readings) == 13
+    entry = await setup_integration()
+    assert len(entry.runtime_data.data.readings) == 13
     assert state_of(hass, VALUE) == "132"
     assert state_of(hass, RANGE) == "in_range"
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
@@ -225,13 +217,12 @@ async def test_reading_without_value_not_latest(
 )
 async def test_mmol_account(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """An mmol/L account sees mmol/L, converted by Home Assistant from mg/dL."""
-    assert await setup_integration()
+    entry = await setup_integration()
     state = hass.states.get(VALUE)
     assert state is not None
     assert (
@@ -253,12 +244,11 @@ async def test_mmol_account(
 
 async def test_mg_dl_account_stays_mg_dl(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
 ) -> None:
     """An mg/dL account is not converted."""
-    assert await setup_integration()
+    entry = await setup_integration()
     state = hass.states.get(VALUE)
     assert state is not None
     assert state.state == "132"
@@ -271,7 +261,6 @@ async def test_mg_dl_account_stays_mg_dl(
 async def test_stale_reading_unavailable(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
 ) -> None:
@@ -281,8 +270,8 @@ async def test_stale_reading_unavailable(
     17:00 reading is overdue after 18:25; the reading time and the delay
     stay, to show how old the last one is.
     """
-    assert await setup_integration()
-    coordinator = config_entry.runtime_data
+    entry = await setup_integration()
+    coordinator = entry.runtime_data
     await async_advance(hass, freezer, timedelta(minutes=20))
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
@@ -309,24 +298,22 @@ async def test_stale_reading_unavailable(
 @pytest.mark.parametrize("readings", [[]])
 async def test_no_readings(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
 ) -> None:
     """Without any reading, nothing claims a glucose value or a reading time."""
-    assert await setup_integration()
+    entry = await setup_integration()
     for entity_id in (*CURRENT_ONLY, READING_TIME, DATA_DELAY):
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
 
 
 async def test_reading_time_attribute(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     api_payloads: None,
     setup_integration: SetupIntegration,
 ) -> None:
     """Value and trend carry the time of the reading they show."""
-    assert await setup_integration()
+    entry = await setup_integration()
     for entity_id in CURRENT_ONLY:
         state = hass.states.get(entity_id)
         assert state is not None

@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.const import DOMAIN
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -27,13 +27,12 @@ async def get_readings(hass: HomeAssistant, entry_id: str, start: str, end: str)
 
 async def test_returns_readings_at_their_times(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: Any,
 ) -> None:
     """Readings come back with time, value, trend, rate and range."""
-    assert await setup_integration()
+    entry = await setup_integration()
     low = egv(
         datetime.fromisoformat("2026-11-23T17:10:00+00:00"),
         None,
@@ -44,7 +43,7 @@ async def test_returns_readings_at_their_times(
     api_server.records.append(low)
     response = await get_readings(
         hass,
-        config_entry.entry_id,
+        entry.entry_id,
         "2026-11-23T16:58:00+00:00",
         "2026-11-23T17:30:00+00:00",
     )
@@ -74,12 +73,11 @@ async def test_returns_readings_at_their_times(
 
 async def test_low_and_high_show_their_bounds(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
 ) -> None:
     """LOW 39 and HIGH 401 come back as 40 and 400, as the sensor shows them."""
-    assert await setup_integration()
+    entry = await setup_integration()
     api_server.records.append(
         egv(datetime.fromisoformat("2026-11-23T17:05:00+00:00"), 39, status="low")
     )
@@ -88,7 +86,7 @@ async def test_low_and_high_show_their_bounds(
     )
     response = await get_readings(
         hass,
-        config_entry.entry_id,
+        entry.entry_id,
         "2026-11-23T17:05:00+00:00",
         "2026-11-23T17:15:00+00:00",
     )
@@ -100,14 +98,13 @@ async def test_low_and_high_show_their_bounds(
 
 async def test_reading_at_end_is_excluded(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """Readings are those taken at or after start and before end, whatever Dexcom sends."""
-    assert await setup_integration()
+    entry = await setup_integration()
     response = await get_readings(
         hass,
-        config_entry.entry_id,
+        entry.entry_id,
         "2026-11-23T16:55:00+00:00",
         "2026-11-23T17:00:00+00:00",
     )
@@ -116,15 +113,14 @@ async def test_reading_at_end_is_excluded(
 
 async def test_naive_times_are_local(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
     """A time without zone is read in Home Assistant's time zone."""
-    assert await setup_integration()
+    entry = await setup_integration()
     await hass.config.async_set_time_zone("America/Los_Angeles")
     await get_readings(
-        hass, config_entry.entry_id, "2026-11-23 08:00:00", "2026-11-23 09:00:00"
+        hass, entry.entry_id, "2026-11-23 08:00:00", "2026-11-23 09:00:00"
     )
     assert egvs_queries(aioclient_mock)[-1] == {
         "startDate": "2026-11-23T16:00:00",
@@ -150,55 +146,49 @@ async def test_naive_times_are_local(
 )
 async def test_validation(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     start: str,
     end: str,
     key: str,
 ) -> None:
     """Bad ranges are refused with a translated error before any request."""
-    assert await setup_integration()
+    entry = await setup_integration()
     with pytest.raises(ServiceValidationError) as err:
-        await get_readings(hass, config_entry.entry_id, start, end)
+        await get_readings(hass, entry.entry_id, start, end)
     assert err.value.translation_key == key
     assert err.value.translation_domain == DOMAIN
 
 
 async def test_unknown_entry(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """An entry id that is not ours is refused."""
-    assert await setup_integration()
+    entry = await setup_integration()
     with pytest.raises(ServiceValidationError):
         await get_readings(hass, "nope", "2026-11-23T16:00:00+00:00", NOW)
 
 
 async def test_api_error(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
 ) -> None:
     """Dexcom failing is a translated error, not a crash."""
-    assert await setup_integration()
+    entry = await setup_integration()
     api_server.fail(status=503, text="down")
     with pytest.raises(HomeAssistantError) as err:
-        await get_readings(
-            hass, config_entry.entry_id, "2026-11-23T16:00:00+00:00", NOW
-        )
+        await get_readings(hass, entry.entry_id, "2026-11-23T16:00:00+00:00", NOW)
     assert err.value.translation_key == "api_error"
 
 
 async def test_auth_error_starts_reauth(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
     """A login Dexcom refuses asks the user to re-link."""
-    assert await setup_integration()
+    entry = await setup_integration()
     aioclient_mock.clear_requests()
     aioclient_mock.get(EGVS_URL, status=401)
     aioclient_mock.post(
@@ -207,9 +197,7 @@ async def test_auth_error_starts_reauth(
         json={"error": "invalid_grant"},
     )
     with pytest.raises(HomeAssistantError) as err:
-        await get_readings(
-            hass, config_entry.entry_id, "2026-11-23T16:00:00+00:00", NOW
-        )
+        await get_readings(hass, entry.entry_id, "2026-11-23T16:00:00+00:00", NOW)
     assert err.value.translation_key == "auth_failed"
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]

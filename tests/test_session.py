@@ -6,7 +6,6 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.client import (
     GlucoseReading,
@@ -20,6 +19,7 @@ from custom_components.dexcom_oauth.session import (
     SessionTracker,
     latest_session,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
@@ -197,12 +197,11 @@ NEWEST = datetime.fromisoformat(NOW) - timedelta(hours=1)
 async def test_session_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     hass_storage: dict[str, Any],
 ) -> None:
     """A G7 sensor change in the readings shows its start and end; kept on reload."""
-    assert await setup_integration()
+    entry = await setup_integration()
     first = NEWEST - FIVE * 47
     start = hass.states.get(START_SENSOR)
     assert start is not None
@@ -217,9 +216,9 @@ async def test_session_entities(
         == (first - timedelta(minutes=30) + timedelta(days=10, hours=12)).isoformat()
     )
 
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}.alerts"]["data"]
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.alerts"]["data"]
     assert "tx-new-sensor" not in str(stored)
     start = hass.states.get(START_SENSOR)
     assert start is not None

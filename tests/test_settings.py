@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.logs import LOGS_INTERVAL
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
@@ -79,11 +80,10 @@ async def next_reading(
 async def test_levels_and_level_binary_sensors(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """The low level comes from the schedule; the reading is judged against it."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert state(hass, LOW_LEVEL).state == "70.0"
     assert state(hass, LOW_LEVEL).attributes["schedule"] == "Default"
     assert state(hass, HIGH_LEVEL).state == STATE_UNKNOWN  # no high alert set
@@ -103,14 +103,13 @@ async def test_alerts_fire_once_with_their_own_time(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     alerts_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Alerts found at linking are history; a new one fires once, even after a reload."""
     alerts_server.records.append(alert(NEWEST - timedelta(hours=5), "low"))
-    assert await setup_integration()
+    entry = await setup_integration()
     assert state(hass, ALERT).state == STATE_UNKNOWN
 
     # The next reading enters the low zone: alerts are fetched at once.
@@ -130,7 +129,7 @@ async def test_alerts_fire_once_with_their_own_time(
     await next_reading(hass, freezer, api_server)
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == before
 
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert state(hass, ALERT).state == fired.state  # nothing fired again
 
@@ -165,7 +164,7 @@ async def test_alerts_found_while_down_fire_after_a_restart(
     alerts_server.records.append(
         alert(NEWEST - timedelta(minutes=30), "high", state="newState")
     )
-    assert await setup_integration()
+    await setup_integration()
 
     fired = state(hass, ALERT)
     assert fired.attributes["event_type"] == "high"
@@ -207,7 +206,7 @@ async def test_last_events_follow_edits_and_deletions(
             event(lunch, "health", 1, sub_type="stress", unit="unknown"),
         ]
     )
-    assert await setup_integration()
+    entry = await setup_integration()
 
     carbs = state(hass, CARBS)
     assert carbs.state == "45.0"
@@ -252,7 +251,7 @@ async def test_log_failures_never_break_the_readings(
     events_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     alerts_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     events_server.records.append(event(NEWEST, "carbs", 12))
-    assert await setup_integration()
+    entry = await setup_integration()
     assert state(hass, "sensor.dexcom_glucose_value").state == "132"
     assert state(hass, CARBS).state == STATE_UNKNOWN
 
@@ -279,11 +278,10 @@ async def test_log_failures_never_break_the_readings(
 )
 async def test_levels_follow_an_mmol_account(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account sees its levels in mmol/L, with a decimal."""
-    assert await setup_integration()
+    entry = await setup_integration()
     low = state(hass, LOW_LEVEL)
     assert low.attributes["unit_of_measurement"] == "mmol/L"
     assert round(float(low.state), 1) == 3.9
@@ -291,12 +289,11 @@ async def test_levels_follow_an_mmol_account(
 
 async def test_get_events_action(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     events_server: EgvsServer,
 ) -> None:
     """get_events returns the range's events at their times; deleted ones are left out."""
-    assert await setup_integration()
+    entry = await setup_integration()
     events_server.records.extend(
         [
             event(NEWEST - timedelta(hours=1), "carbs", "30"),
@@ -309,7 +306,7 @@ async def test_get_events_action(
         DOMAIN,
         "get_events",
         {
-            "config_entry_id": config_entry.entry_id,
+            "config_entry_id": entry.entry_id,
             "start": (NEWEST - timedelta(hours=1)).isoformat(),
             "end": (NEWEST + timedelta(minutes=30)).isoformat(),
         },
@@ -341,12 +338,11 @@ async def test_get_events_action(
 @pytest.mark.parametrize("readings", [[]])
 async def test_account_without_readings(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Without readings the logs are still fetched; level binary sensors wait."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == 1
     assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
     assert state(hass, LOW_LEVEL).state == "70.0"

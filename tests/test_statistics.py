@@ -91,14 +91,13 @@ async def settle(hass: HomeAssistant) -> None:
 
 async def test_readings_land_at_their_true_hours(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
     """Readings taken 16:05-17:00 and seen at 18:00 count for 16:00 and 17:00."""
-    assert await setup_integration()
+    entry = await setup_integration()
     await settle(hass)
-    stats = await hourly(hass, config_entry)
+    stats = await hourly(hass, entry)
     # series(): 110, 112, …, 132 at 16:05 … 17:00.
     assert stats == {
         T17 - timedelta(hours=1): (sum(range(110, 131, 2)) / 11, 110, 130),
@@ -111,7 +110,6 @@ async def test_readings_land_at_their_true_hours(
 
 async def test_removal_deletes_the_statistic(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
@@ -121,19 +119,19 @@ async def test_removal_deletes_the_statistic(
     The statistic, the saved state and a pending re-link repair go; a second
     linked account keeps all of its own.
     """
-    assert await setup_integration()
+    entry = await setup_integration()
     # The recorder's debug log prints registry events, device identifiers included.
     caplog.set_level(logging.INFO, "homeassistant.components.recorder")
     other = MockConfigEntry(
         domain=DOMAIN,
         title="Sam",
         unique_id=OTHER_USER_ID,
-        data=dict(config_entry.data),
+        data=dict(entry.data),
     )
-    assert await setup_integration(other)
-    assert await hourly(hass, config_entry)
+    await setup_integration(other)
+    assert await hourly(hass, entry)
     assert await hourly(hass, other)
-    for linked in (config_entry, other):
+    for linked in (entry, other):
         ir.async_create_issue(
             hass,
             DOMAIN,
@@ -145,19 +143,16 @@ async def test_removal_deletes_the_statistic(
             data={"entry_id": linked.entry_id},
         )
     await hass.async_block_till_done()
-    assert await hass.config_entries.async_remove(config_entry.entry_id)
+    assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     await async_wait_recording_done(hass)
     ids = await get_instance(hass).async_add_executor_job(
         list_statistic_ids, hass, None
     )
     kept = {row["statistic_id"] for row in ids}
-    assert statistic_id_for(config_entry) not in kept
-    assert f"dexcom_oauth.{config_entry.entry_id}.schedule" not in hass_storage
-    assert (
-        ir.async_get(hass).async_get_issue(DOMAIN, reauth_issue_id(config_entry))
-        is None
-    )
+    assert statistic_id_for(entry) not in kept
+    assert f"dexcom_oauth.{entry.entry_id}.schedule" not in hass_storage
+    assert ir.async_get(hass).async_get_issue(DOMAIN, reauth_issue_id(entry)) is None
     # The other account is untouched.
     assert statistic_id_for(other) in kept
     assert await hourly(hass, other)
@@ -168,7 +163,6 @@ async def test_removal_deletes_the_statistic(
 async def test_thirty_day_backfill(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
 ) -> None:
     """History older than the kept day is fetched once, at its true hours."""
@@ -177,27 +171,26 @@ async def test_thirty_day_backfill(
         egv(old, 55, status="ok"),
         egv(old + timedelta(minutes=5), 65),
     ]
-    assert await setup_integration()
+    entry = await setup_integration()
     await settle(hass)
-    stats = await hourly(hass, config_entry)
+    stats = await hourly(hass, entry)
     assert stats[old] == (60, 55, 65)
     assert len(stats) == 3
 
 
 async def test_reload_is_idempotent(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
     """Reloading rewrites the last hour from complete data, nothing twice."""
-    assert await setup_integration()
+    entry = await setup_integration()
     await settle(hass)
-    before = await hourly(hass, config_entry)
+    before = await hourly(hass, entry)
     calls = len(egvs_queries(aioclient_mock))
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert await hass.config_entries.async_reload(entry.entry_id)
     await settle(hass)
-    assert await hourly(hass, config_entry) == before
+    assert await hourly(hass, entry) == before
     # After a reload only the coordinator's refresh asks for egvs: the last
     # written hour is inside the kept day, so no backfill request is made.
     assert len(egvs_queries(aioclient_mock)) == calls + 1
@@ -206,13 +199,12 @@ async def test_reload_is_idempotent(
 async def test_outage_hours_filled_when_api_returns(
     hass: HomeAssistant,
     aioclient_mock: Any,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Hours taken during an outage are written once Dexcom answers again."""
-    assert await setup_integration()
+    entry = await setup_integration()
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     await settle(hass)
     api_server.fail(times=30, status=503, text="down")
@@ -226,7 +218,7 @@ async def test_outage_hours_filled_when_api_returns(
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
     await settle(hass)
-    stats = await hourly(hass, config_entry)
+    stats = await hourly(hass, entry)
     assert set(stats) == {
         T17 - timedelta(hours=1),
         T17,
@@ -241,7 +233,6 @@ async def test_outage_hours_filled_when_api_returns(
 async def test_backfill_retried_after_a_failure(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     aioclient_mock: Any,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
@@ -266,11 +257,11 @@ async def test_backfill_retried_after_a_failure(
 
     aioclient_mock.get(EGVS_URL, side_effect=answer)
     aioclient_mock.get(DEVICES_URL, json=devices_payload())
-    assert await setup_integration(wait_background_tasks=True)
+    entry = await setup_integration(wait_background_tasks=True)
     assert "Could not fetch past readings for the statistics yet" in caplog.text
-    assert await hourly(hass, config_entry) == {}
+    assert await hourly(hass, entry) == {}
 
-    coordinator = config_entry.runtime_data
+    coordinator = entry.runtime_data
 
     async def refresh() -> None:
         freezer.tick(coordinator.update_interval + timedelta(seconds=1))
@@ -294,6 +285,6 @@ async def test_backfill_retried_after_a_failure(
     assert len(backfills) == 2
     release.set()
     await settle(hass)
-    stats = await hourly(hass, config_entry)
+    stats = await hourly(hass, entry)
     # The reading without a value (12:00) adds no hour of its own.
     assert set(stats) == {T17 - timedelta(hours=1), T17}

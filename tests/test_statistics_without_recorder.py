@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .common import SetupIntegration, egvs_queries
@@ -11,11 +10,10 @@ from .common import SetupIntegration, egvs_queries
 
 async def test_no_recorder_no_statistics(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     aioclient_mock: Any,
 ) -> None:
     """Without the recorder nothing is backfilled: one egvs request only."""
-    assert await setup_integration()
+    entry = await setup_integration()
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(egvs_queries(aioclient_mock)) == 1

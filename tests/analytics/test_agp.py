@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import iglu_python as iglu
 import pandas as pd
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.analytics.agp import PERCENTILES, agp, percentile
 from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.const import DOMAIN
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from tests.common import SetupIntegration, egv
@@ -95,15 +95,14 @@ def readings() -> list[dict[str, Any]]:
 
 async def test_get_agp_action(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """The action returns the profile in HA's time zone, the measures and episodes."""
-    assert await setup_integration()
+    entry = await setup_integration()
     response = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": config_entry.entry_id},
+        {"config_entry_id": entry.entry_id},
         blocking=True,
         return_response=True,
     )
@@ -130,7 +129,7 @@ async def test_get_agp_action(
     short = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": config_entry.entry_id, "days": 1},
+        {"config_entry_id": entry.entry_id, "days": 1},
         blocking=True,
         return_response=True,
     )
@@ -140,19 +139,18 @@ async def test_get_agp_action(
 
 async def test_get_agp_without_enough_data(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     api_server: Any,
 ) -> None:
     """Too few readings: the measures are None, the sufficiency says why."""
-    assert await setup_integration()
+    entry = await setup_integration()
     api_server.records[:] = [egv(END - timedelta(hours=1), 120)]
-    await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     response = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": config_entry.entry_id, "days": 14},
+        {"config_entry_id": entry.entry_id, "days": 14},
         blocking=True,
         return_response=True,
     )

@@ -7,6 +7,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.options_flow import range_bounds
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from tests.common import SetupIntegration, egv
@@ -32,13 +33,12 @@ def readings() -> list[dict[str, Any]]:
 
 async def test_bounds_in_mg_dl_change_the_measures(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """New bounds are checked, saved in mg/dL, and the entry reloads with them."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert hass.states.get(TIR_24H).state == "50.0"
-    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     defaults = {key.schema: key.default() for key in result["data_schema"].schema}
     assert defaults == {"very_low": 54, "low": 70, "high": 180, "very_high": 250}
@@ -58,25 +58,24 @@ async def test_bounds_in_mg_dl_change_the_measures(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert config_entry.options == {
+    assert entry.options == {
         "very_low": 54,
         "low": 70,
         "high": 140,
         "very_high": 250,
     }
-    assert range_bounds(config_entry.options).high == 140
+    assert range_bounds(entry.options).high == 140
     assert hass.states.get(TIR_24H).state == "25.0"
 
 
 @pytest.mark.parametrize("readings", [day(unit="mmol/L")])
 async def test_bounds_in_mmol_l(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account enters mmol/L; the options keep mg/dL."""
-    assert await setup_integration()
-    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    entry = await setup_integration()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     defaults = {key.schema: key.default() for key in result["data_schema"].schema}
     assert defaults == {"very_low": 3.0, "low": 3.9, "high": 10.0, "very_high": 13.9}
     result = await hass.config_entries.options.async_configure(
@@ -84,7 +83,7 @@ async def test_bounds_in_mmol_l(
         {"very_low": 3.0, "low": 3.9, "high": 7.8, "very_high": 13.9},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert config_entry.options == {
+    assert entry.options == {
         "very_low": 54,
         "low": 70,
         "high": 141,

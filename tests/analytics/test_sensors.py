@@ -5,10 +5,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.dexcom_oauth.analytics.history import ReadingHistory
@@ -21,6 +18,7 @@ from custom_components.dexcom_oauth.client import (
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.coordinator import DexcomData
 from custom_components.dexcom_oauth.sensor_analytics import glucose_change
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from tests.common import (
@@ -75,13 +73,12 @@ def readings() -> list[dict[str, Any]]:
 
 async def test_measures_of_14d_and_24h(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
     """One request fetches the 14 days; each sensor shows its window's measure."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert len(history_queries(aioclient_mock)) == 1
     trace = simulator_trace("SandboxUser4")
     history = ReadingHistory()
@@ -119,11 +116,10 @@ async def test_measures_of_14d_and_24h(
 async def test_measures_turn_unknown_when_readings_stop(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """Without new readings the windows move on: CGM active falls, measures go unknown."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert state(hass, "time_in_range_24h").state != "unknown"
     freezer.tick(timedelta(hours=12))
     async_fire_time_changed(hass)
@@ -147,7 +143,7 @@ async def test_history_request_failure_is_retried(
     answer = {"json": egvs_payload(readings)}
     aioclient_mock.get(EGVS_URL, side_effect=in_turn(answer, {"status": 500}, answer))
     mock_api(aioclient_mock, readings)
-    assert await setup_integration()
+    entry = await setup_integration()
     assert "could not fetch 14 days of readings" in caplog.text
     assert state(hass, "time_in_range_14d").state == "unknown"
     assert state(hass, "time_in_range_24h").state != "unknown"
@@ -188,12 +184,11 @@ async def test_history_request_failure_is_retried(
 )
 async def test_glucose_change(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
     change: str,
 ) -> None:
     """The change needs a previous reading at most 10 minutes older, neither LOW nor HIGH."""
-    assert await setup_integration()
+    entry = await setup_integration()
     assert state(hass, "glucose_change").state == change
 
 
@@ -226,11 +221,10 @@ def test_no_change_without_readings() -> None:
 )
 async def test_mmol_account_sees_mmol(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
     setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account's mean glucose and glucose change are shown in mmol/L."""
-    assert await setup_integration()
+    entry = await setup_integration()
     mean = state(hass, "mean_glucose_24h")
     assert mean.attributes["unit_of_measurement"] == "mmol/L"
     assert float(mean.state) == pytest.approx(5.55, abs=0.03)

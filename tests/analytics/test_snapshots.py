@@ -5,12 +5,10 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    snapshot_platform,
-)
+from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -36,12 +34,11 @@ def readings() -> list[dict[str, Any]]:
 async def test_analytics_entities(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     platform: Platform,
 ) -> None:
     """The measures of a full 14 days, as registered and as shown."""
     with patch("custom_components.dexcom_oauth.PLATFORMS", [platform]):
-        assert await setup_integration(wait_background_tasks=True)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+        entry = await setup_integration(wait_background_tasks=True)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
