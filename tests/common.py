@@ -10,6 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    load_json_object_fixture,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -45,6 +46,17 @@ SECRETS = (
 )
 
 
+def load_payload(filename: str) -> dict[str, Any]:
+    """Return a fresh copy of a canned Dexcom answer from tests/fixtures/."""
+    return load_json_object_fixture(filename)  # resolved next to this module
+
+
+def sample_record(filename: str) -> dict[str, Any]:
+    """Return the one record of a canned answer, for a test to change."""
+    record: dict[str, Any] = load_payload(filename)["records"][0]
+    return record
+
+
 def egv(
     system_time: datetime,
     value: int | None = 120,
@@ -55,22 +67,25 @@ def egv(
     unit: str = "mg/dL",
     record_id: str | None = None,
 ) -> dict[str, Any]:
-    """Return one v3 egv record as Dexcom sends it."""
+    """Return one v3 egv record as Dexcom sends it, taken at `system_time`."""
     return {
+        **sample_record("egvs.json"),
         "recordId": record_id or f"rec-{system_time:%Y%m%d%H%M%S}",
-        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        **_times(system_time),
         "transmitterId": TRANSMITTER_ID,
-        "transmitterTicks": 5234012,
         "value": value,
         "status": status,
         "trend": trend,
         "trendRate": trend_rate,
         "unit": unit,
-        "rateUnit": "mg/dL/min",
-        "displayDevice": "iOS",
-        "transmitterGeneration": "g7",
-        "displayApp": "G7",
+    }
+
+
+def _times(system_time: datetime) -> dict[str, str]:
+    """Return a record's systemTime and its displayTime (UTC-8, like the samples)."""
+    return {
+        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
     }
 
 
@@ -78,12 +93,7 @@ def egvs_payload(
     records: list[dict[str, Any]], user_id: str = USER_ID
 ) -> dict[str, Any]:
     """Wrap records in the v3 envelope."""
-    return {
-        "recordType": "egv",
-        "recordVersion": "3.0",
-        "userId": user_id,
-        "records": records,
-    }
+    return {**load_payload("egvs.json"), "userId": user_id, "records": records}
 
 
 def series(
@@ -98,66 +108,14 @@ def series(
 
 def data_range_payload(user_id: str = USER_ID) -> dict[str, Any]:
     """Return a dataRange answer for an account."""
-    span = {
-        "start": {
-            "systemTime": "2026-10-01T00:00:00",
-            "displayTime": "2026-09-30T17:00:00",
-        },
-        "end": {
-            "systemTime": "2026-11-23T17:00:00",
-            "displayTime": "2026-11-23T09:00:00",
-        },
-    }
-    return {
-        "recordType": "dataRange",
-        "recordVersion": "3.0",
-        "userId": user_id,
-        "egvs": span,
-        "events": span,
-        "calibrations": span,
-    }
+    return {**load_payload("dataRange.json"), "userId": user_id}
 
 
 def devices_payload(generation: str = "g7") -> dict[str, Any]:
     """Return a devices answer with one device and its alert settings."""
-    return {
-        "recordType": "device",
-        "recordVersion": "3.0",
-        "userId": USER_ID,
-        "records": [
-            {
-                "lastUploadDate": "2026-11-23T17:00:00",
-                "transmitterId": TRANSMITTER_ID,
-                "transmitterGeneration": generation,
-                "displayDevice": "iOS",
-                "displayApp": "G7",
-                "alertSchedules": [
-                    {
-                        "alertScheduleSettings": {
-                            "alertScheduleName": "Default",
-                            "isEnabled": True,
-                            "isDefaultSchedule": True,
-                            "startTime": "00:00",
-                            "endTime": "00:00",
-                            "daysOfWeek": ["monday"],
-                            "isActive": True,
-                        },
-                        "alertSettings": [
-                            {
-                                "systemTime": "2026-11-01T00:00:00",
-                                "displayTime": "2026-10-31T17:00:00",
-                                "alertName": "low",
-                                "value": 70,
-                                "unit": "mg/dL",
-                                "snooze": 30,
-                                "enabled": True,
-                            }
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
+    payload = load_payload("devices.json")
+    payload["records"][0]["transmitterGeneration"] = generation
+    return payload
 
 
 def alert(
@@ -169,15 +127,11 @@ def alert(
 ) -> dict[str, Any]:
     """Return one v3 alert record as Dexcom sends it."""
     return {
+        **sample_record("alerts.json"),
         "recordId": record_id or f"alert-{name}-{system_time:%Y%m%d%H%M%S}",
-        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        **_times(system_time),
         "alertName": name,
         "alertState": state,
-        "displayDevice": "iOS",
-        "transmitterGeneration": "g7",
-        "transmitterId": TRANSMITTER_ID,
-        "displayApp": "G7",
     }
 
 
@@ -193,10 +147,10 @@ def event(
 ) -> dict[str, Any]:
     """Return one v3 event record as Dexcom sends it."""
     return {
+        **sample_record("events.json"),
         "recordId": record_id
         or f"event-{event_type}-{sub_type}-{system_time:%Y%m%d%H%M%S}",
-        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        **_times(system_time),
         "eventStatus": status,
         "eventType": event_type,
         "eventSubType": sub_type,

@@ -285,7 +285,7 @@ async def start_refresh(
     sent: list[str] = []
     release = asyncio.Event()
     aioclient_mock.post(TOKEN_URL, side_effect=single_use_token_endpoint(sent, release))
-    entry = await setup_integration()
+    await setup_integration()
     assert not sent
 
     freezer.move_to(datetime.fromtimestamp(EXPIRY + 60, UTC))

@@ -120,7 +120,7 @@ async def test_devices_fetched_twice_a_day(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """The device list changes rarely, so it is not fetched on every refresh."""
-    entry = await setup_integration()
+    await setup_integration()
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
     for _ in range(3):
         await async_advance(hass, freezer, POLL)
@@ -287,7 +287,7 @@ async def test_unusable_values_logged_once_per_kind(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An unknown trend, status or value is logged once at WARNING with its raw value."""
-    entry = await setup_integration()
+    await setup_integration()
     for minute in (5, 10, 15):
         api_server.records.append(
             {

@@ -91,7 +91,7 @@ async def test_reading_turns_stale_during_an_outage(
     api_server: EgvsServer,
 ) -> None:
     """No successful poll is needed to stop showing an old reading as current."""
-    entry = await setup_integration()
+    await setup_integration()
     api_server.fail(times=1000, status=HTTPStatus.SERVICE_UNAVAILABLE)
     await async_advance(hass, freezer, timedelta(minutes=10))
     assert state_of(hass, API_STATUS) == "on"

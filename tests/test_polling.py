@@ -13,7 +13,6 @@ from custom_components.dexcom_oauth.schedule import (
     STALL_INTERVAL,
     PollScheduler,
 )
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .common import (

@@ -11,7 +11,6 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.dexcom_oauth.const import DOMAIN
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
@@ -136,7 +135,7 @@ async def test_trend(
     expected: str,
 ) -> None:
     """Every trend arrow has its state; anything else is unknown."""
-    entry = await setup_integration()
+    await setup_integration()
     assert state_of(hass, TREND) == expected
 
 
@@ -171,7 +170,7 @@ async def test_out_of_range(
     glucose_range: str,
 ) -> None:
     """Beyond the sensor's range the value shows the bound; the range says so."""
-    entry = await setup_integration()
+    await setup_integration()
     assert state_of(hass, VALUE) == value
     assert state_of(hass, RANGE) == glucose_range
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
@@ -188,7 +187,7 @@ async def test_implausible_value_never_shown(
     setup_integration: SetupIntegration,
 ) -> None:
     """A value outside the sensor's range is no reading: the one before stays."""
-    entry = await setup_integration()
+    await setup_integration()
     assert state_of(hass, VALUE) == "130"
     assert state_of(hass, RANGE) == "in_range"
     assert state_of(hass, READING_TIME) == (NEWEST - POLL).isoformat()
@@ -248,7 +247,7 @@ async def test_mg_dl_account_stays_mg_dl(
     setup_integration: SetupIntegration,
 ) -> None:
     """An mg/dL account is not converted."""
-    entry = await setup_integration()
+    await setup_integration()
     state = hass.states.get(VALUE)
     assert state is not None
     assert state.state == "132"
@@ -302,7 +301,7 @@ async def test_no_readings(
     setup_integration: SetupIntegration,
 ) -> None:
     """Without any reading, nothing claims a glucose value or a reading time."""
-    entry = await setup_integration()
+    await setup_integration()
     for entity_id in (*CURRENT_ONLY, READING_TIME, DATA_DELAY):
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
 
@@ -313,7 +312,7 @@ async def test_reading_time_attribute(
     setup_integration: SetupIntegration,
 ) -> None:
     """Value and trend carry the time of the reading they show."""
-    entry = await setup_integration()
+    await setup_integration()
     for entity_id in CURRENT_ONLY:
         state = hass.states.get(entity_id)
         assert state is not None

@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 
 from custom_components.dexcom_oauth.const import DOMAIN
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -164,7 +163,7 @@ async def test_unknown_entry(
     setup_integration: SetupIntegration,
 ) -> None:
     """An entry id that is not ours is refused."""
-    entry = await setup_integration()
+    await setup_integration()
     with pytest.raises(ServiceValidationError):
         await get_readings(hass, "nope", "2026-11-23T16:00:00+00:00", NOW)
 

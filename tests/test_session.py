@@ -19,7 +19,6 @@ from custom_components.dexcom_oauth.session import (
     SessionTracker,
     latest_session,
 )
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 

@@ -16,7 +16,6 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.logs import LOGS_INTERVAL
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
@@ -83,7 +82,7 @@ async def test_levels_and_level_binary_sensors(
     setup_integration: SetupIntegration,
 ) -> None:
     """The low level comes from the schedule; the reading is judged against it."""
-    entry = await setup_integration()
+    await setup_integration()
     assert state(hass, LOW_LEVEL).state == "70.0"
     assert state(hass, LOW_LEVEL).attributes["schedule"] == "Default"
     assert state(hass, HIGH_LEVEL).state == STATE_UNKNOWN  # no high alert set
@@ -206,7 +205,7 @@ async def test_last_events_follow_edits_and_deletions(
             event(lunch, "health", 1, sub_type="stress", unit="unknown"),
         ]
     )
-    entry = await setup_integration()
+    await setup_integration()
 
     carbs = state(hass, CARBS)
     assert carbs.state == "45.0"
@@ -251,7 +250,7 @@ async def test_log_failures_never_break_the_readings(
     events_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     alerts_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     events_server.records.append(event(NEWEST, "carbs", 12))
-    entry = await setup_integration()
+    await setup_integration()
     assert state(hass, "sensor.dexcom_glucose_value").state == "132"
     assert state(hass, CARBS).state == STATE_UNKNOWN
 
@@ -281,7 +280,7 @@ async def test_levels_follow_an_mmol_account(
     setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account sees its levels in mmol/L, with a decimal."""
-    entry = await setup_integration()
+    await setup_integration()
     low = state(hass, LOW_LEVEL)
     assert low.attributes["unit_of_measurement"] == "mmol/L"
     assert round(float(low.state), 1) == 3.9
@@ -342,7 +341,7 @@ async def test_account_without_readings(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Without readings the logs are still fetched; level binary sensors wait."""
-    entry = await setup_integration()
+    await setup_integration()
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == 1
     assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
     assert state(hass, LOW_LEVEL).state == "70.0"

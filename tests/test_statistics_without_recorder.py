@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .common import SetupIntegration, egvs_queries
@@ -14,6 +13,6 @@ async def test_no_recorder_no_statistics(
     aioclient_mock: Any,
 ) -> None:
     """Without the recorder nothing is backfilled: one egvs request only."""
-    entry = await setup_integration()
+    await setup_integration()
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(egvs_queries(aioclient_mock)) == 1

@@ -9,7 +9,6 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -80,7 +79,7 @@ async def test_mmol_account_trend_rate_in_mmol(
     newest = START - timedelta(hours=1)
     records = [egv(newest, 180, unit="mmol/L", trend_rate=1.8)]
     serve_account(records, devices_payload())
-    entry = await setup_integration()
+    await setup_integration()
     assert unit_of(hass, VALUE) == "mmol/L"
     assert unit_of(hass, TREND_RATE) == "mmol/L/min"
     assert float(hass.states.get(TREND_RATE).state) == pytest.approx(0.1, abs=0.001)
@@ -93,7 +92,7 @@ async def test_unit_from_alert_settings_without_recent_readings(
 ) -> None:
     """No reading in the last day: the alert settings' unit decides."""
     serve_account([], devices_with_unit("mmol/L"))
-    entry = await setup_integration()
+    await setup_integration()
     assert hass.states.get(VALUE).state == STATE_UNAVAILABLE
     assert unit_of(hass, VALUE) == "mmol/L"
     assert unit_of(hass, TREND_RATE) == "mmol/L/min"
@@ -109,7 +108,7 @@ async def test_unit_from_the_accounts_last_readings(
     data_range = data_range_payload()
     data_range["egvs"]["end"]["systemTime"] = last.strftime("%Y-%m-%dT%H:%M:%S")
     serve_account([egv(last, 110, unit="mmol/L")], devices_with_unit(None), data_range)
-    entry = await setup_integration()
+    await setup_integration()
     assert unit_of(hass, VALUE) == "mmol/L"
 
 
@@ -124,7 +123,7 @@ async def test_no_unit_anywhere_is_mg_dl(
     data_range = data_range_payload()
     del data_range["egvs"]
     serve_account([], devices_with_unit(None), data_range)
-    entry = await setup_integration()
+    await setup_integration()
     assert unit_of(hass, VALUE) == "mg/dL"
     assert unit_of(hass, TREND_RATE) == "mg/dL/min"
     # Asked once: later polls do not look again.
@@ -142,7 +141,7 @@ async def test_unit_search_failing_keeps_mg_dl(
     aioclient_mock.get(EGVS_URL, side_effect=EgvsServer([]))
     aioclient_mock.get(DEVICES_URL, json=devices_with_unit(None))
     aioclient_mock.get(DATA_RANGE_URL, status=HTTPStatus.SERVICE_UNAVAILABLE)
-    entry = await setup_integration()
+    await setup_integration()
     assert unit_of(hass, VALUE) == "mg/dL"
 
 
@@ -153,7 +152,7 @@ async def test_rate_follows_the_unit_the_user_picks(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Switching the value to mmol/L reloads the entry; the rate follows."""
-    entry = await setup_integration()
+    await setup_integration()
     assert unit_of(hass, TREND_RATE) == "mg/dL/min"
     entity_registry.async_update_entity_options(
         VALUE, "sensor", {"unit_of_measurement": "mmol/L"}

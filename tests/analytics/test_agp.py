@@ -15,7 +15,6 @@ import pytest
 from custom_components.dexcom_oauth.analytics.agp import PERCENTILES, agp, percentile
 from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.const import DOMAIN
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from tests.common import SetupIntegration, egv

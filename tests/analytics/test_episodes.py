@@ -15,7 +15,6 @@ from custom_components.dexcom_oauth.analytics.episodes import (
     EpisodeKind,
     find_episodes,
 )
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from tests.common import EgvsServer, SetupIntegration, egv
 

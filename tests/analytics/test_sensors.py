@@ -18,7 +18,6 @@ from custom_components.dexcom_oauth.client import (
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.coordinator import DexcomData
 from custom_components.dexcom_oauth.sensor_analytics import glucose_change
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from tests.common import (
@@ -78,7 +77,7 @@ async def test_measures_of_14d_and_24h(
     readings: list[dict[str, Any]],
 ) -> None:
     """One request fetches the 14 days; each sensor shows its window's measure."""
-    entry = await setup_integration()
+    await setup_integration()
     assert len(history_queries(aioclient_mock)) == 1
     trace = simulator_trace("SandboxUser4")
     history = ReadingHistory()
@@ -119,7 +118,7 @@ async def test_measures_turn_unknown_when_readings_stop(
     setup_integration: SetupIntegration,
 ) -> None:
     """Without new readings the windows move on: CGM active falls, measures go unknown."""
-    entry = await setup_integration()
+    await setup_integration()
     assert state(hass, "time_in_range_24h").state != "unknown"
     freezer.tick(timedelta(hours=12))
     async_fire_time_changed(hass)
@@ -143,7 +142,7 @@ async def test_history_request_failure_is_retried(
     answer = {"json": egvs_payload(readings)}
     aioclient_mock.get(EGVS_URL, side_effect=in_turn(answer, {"status": 500}, answer))
     mock_api(aioclient_mock, readings)
-    entry = await setup_integration()
+    await setup_integration()
     assert "could not fetch 14 days of readings" in caplog.text
     assert state(hass, "time_in_range_14d").state == "unknown"
     assert state(hass, "time_in_range_24h").state != "unknown"
@@ -188,7 +187,7 @@ async def test_glucose_change(
     change: str,
 ) -> None:
     """The change needs a previous reading at most 10 minutes older, neither LOW nor HIGH."""
-    entry = await setup_integration()
+    await setup_integration()
     assert state(hass, "glucose_change").state == change
 
 
@@ -224,7 +223,7 @@ async def test_mmol_account_sees_mmol(
     setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account's mean glucose and glucose change are shown in mmol/L."""
-    entry = await setup_integration()
+    await setup_integration()
     mean = state(hass, "mean_glucose_24h")
     assert mean.attributes["unit_of_measurement"] == "mmol/L"
     assert float(mean.state) == pytest.approx(5.55, abs=0.03)
