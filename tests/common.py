@@ -36,6 +36,15 @@ SANDBOX_URL = "https://sandbox-api.dexcom.com"
 TOKEN_URL = f"{BASE_URL}/v2/oauth2/token"
 AUTHORIZE_URL = f"{BASE_URL}/v2/oauth2/login"
 
+# The sensors made from the newest reading, in the order the platform adds them.
+READING_SENSOR_KEYS = (
+    "glucose_value",
+    "glucose_trend",
+    "glucose_trend_rate",
+    "glucose_range",
+    "reading_time",
+    "data_delay",
+)
 SECRETS = (
     CLIENT_SECRET,
     ACCESS_TOKEN,

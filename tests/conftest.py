@@ -2,7 +2,6 @@
 
 from collections.abc import Generator
 from datetime import datetime
-import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -40,8 +39,14 @@ NOW = "2026-11-23T18:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Load the integration from custom_components."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Load the integration from custom_components.
+
+    Where a module uses `recorder_mock`, the recorder starts first, as it must.
+    """
+    if "recorder_mock" in request.fixturenames:
+        request.getfixturevalue("recorder_mock")
+    request.getfixturevalue("enable_custom_integrations")
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +105,8 @@ async def setup_credentials(hass: HomeAssistant) -> None:
 
 @pytest.fixture
 def token_expiry() -> float:
-    """When the stored access token expires."""
-    return time.time() + 7200
+    """Let the stored token expire two hours after NOW, whatever the wall clock."""
+    return datetime.fromisoformat(NOW).timestamp() + 7200
 
 
 @pytest.fixture

@@ -63,12 +63,6 @@ EXPIRY = datetime.fromisoformat(NOW).timestamp() + 7200
 OTHER_HOST_TOKEN_URL = "https://elsewhere.example/v2/oauth2/token"
 
 
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return EXPIRY
-
-
 def provider_of(config_entry: MockConfigEntry) -> TokenProvider:
     """Return the token provider the entry's client uses."""
     provider: TokenProvider = config_entry.runtime_data.client._access_token

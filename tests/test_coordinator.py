@@ -40,12 +40,6 @@ VALUE_ENTITY = "sensor.dexcom_glucose_value"
 COORDINATOR_LOGGER = "custom_components.dexcom_oauth.coordinator"
 
 
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return datetime.fromisoformat(NOW).timestamp() + 7200
-
-
 def at(clock: str) -> datetime:
     """Return a UTC time on the test day from "hh:mm" or "hh:mm:ss"."""
     return datetime.fromisoformat(f"2026-11-23T{clock}+00:00")

@@ -1,6 +1,5 @@
 """Diagnostics: useful to a maintainer, with every secret and identifier removed."""
 
-from datetime import datetime
 import json
 
 import pytest
@@ -13,13 +12,6 @@ from syrupy.assertion import SnapshotAssertion
 from homeassistant.core import HomeAssistant
 
 from .common import SECRETS, SetupIntegration
-from .conftest import NOW
-
-
-@pytest.fixture
-def token_expiry() -> float:
-    """Expire the token at a fixed time, so that the snapshot is stable."""
-    return datetime.fromisoformat(NOW).timestamp() + 7200
 
 
 async def test_diagnostics(

@@ -15,7 +15,6 @@ from custom_components.dexcom_oauth.event_statistics import statistic_ids
 from custom_components.dexcom_oauth.logs import LOGS_INTERVAL
 from homeassistant.components.logbook.helpers import async_determine_event_types
 from homeassistant.components.logbook.processor import EventProcessor
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -34,17 +33,7 @@ NOV_22 = datetime(2026, 11, 22, 8, tzinfo=UTC)
 NOV_23 = datetime(2026, 11, 23, 8, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant, then load the integration."""
-
-
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return START.timestamp() + 7200
+pytestmark = pytest.mark.usefixtures("recorder_mock")
 
 
 async def daily(

@@ -32,6 +32,7 @@ from .common import (
     NEW_ACCESS_TOKEN,
     NEW_REFRESH_TOKEN,
     OTHER_USER_ID,
+    READING_SENSOR_KEYS,
     REFRESH_TOKEN,
     TOKEN_URL,
     USER_ID,
@@ -51,22 +52,11 @@ from .conftest import NOW
 # Alert levels (3), last events (4), session (2), level binary sensors (3), alert event (1).
 SETTINGS_ENTITIES = 13
 SENSOR_KEYS = (
-    "glucose_value",
-    "glucose_trend",
-    "glucose_trend_rate",
-    "glucose_range",
-    "reading_time",
-    "data_delay",
+    *READING_SENSOR_KEYS,
     "glucose_change",
     *(description.key for description in GLYCEMIC_SENSORS),
 )
 VALUE_ENTITY = "sensor.dexcom_glucose_value"
-
-
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return datetime.fromisoformat(NOW).timestamp() + 7200
 
 
 @pytest.fixture(autouse=True)

@@ -15,10 +15,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.dexcom_oauth.client import GlucoseReading
@@ -33,7 +30,14 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 
-from .common import CLIENT_ID, CLIENT_SECRET, coordinator_of, reauth_flows, state_of
+from .common import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    async_advance,
+    coordinator_of,
+    reauth_flows,
+    state_of,
+)
 from .live.browser import choose_user
 from .live.server import EGVS, TOKEN, LiveSimulator, serve
 
@@ -41,14 +45,6 @@ START = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 USER = "SandboxUser7"
 REDIRECT_URI = "https://example.com/auth/external/callback"
 VALUE_ENTITY = "sensor.dexcom_glucose_value"
-SENSOR_KEYS = (
-    "glucose_value",
-    "glucose_trend",
-    "glucose_trend_rate",
-    "glucose_range",
-    "reading_time",
-    "data_delay",
-)
 # Readings compared with the simulator: most of the first day fetched, and later ones.
 CHECKED_SINCE = START - timedelta(hours=20)
 # OAuth2Session refreshes a token this close to its expiry.
@@ -168,22 +164,13 @@ def assert_api_problem(hass: HomeAssistant, kind: str | None = None) -> None:
     assert state_of(hass, "sensor.dexcom_reading_time") != STATE_UNAVAILABLE
 
 
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    """Let simulated time pass and run what became due."""
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def next_poll(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
 ) -> None:
     """Advance to the coordinator's next planned poll."""
     interval = coordinator_of(entry).update_interval
     assert interval is not None
-    await advance(hass, freezer, interval)
+    await async_advance(hass, freezer, interval)
 
 
 async def poll_until(
@@ -316,10 +303,10 @@ async def test_revoked_tokens_ask_to_relink(
     assert entry.state is ConfigEntryState.LOADED
     assert_api_problem(hass, "reauth_required")
     asked = len(live.answers)
-    await advance(hass, freezer, timedelta(minutes=29))
+    await async_advance(hass, freezer, timedelta(minutes=29))
     assert len(live.answers) == asked
     # Every 30 minutes one check: the refresh Dexcom still refuses.
-    await advance(hass, freezer, timedelta(minutes=2))
+    await async_advance(hass, freezer, timedelta(minutes=2))
     assert [(a.path, a.status) for a in live.answers[asked:]] == [(TOKEN, 400)]
     assert len(reauth_flows(hass, entry)) == 1
     assert len(reauth_flows(hass, entry)) == 1

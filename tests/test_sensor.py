@@ -49,12 +49,6 @@ DATA_DELAY = "sensor.dexcom_data_delay"
 CURRENT_ONLY = (VALUE, TREND, TREND_RATE, RANGE)
 
 
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return datetime.fromisoformat(NOW).timestamp() + 7200
-
-
 def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
     """Return an hour of ordinary readings followed by `newest`."""
     return [*series(NEWEST - POLL, 11), newest]

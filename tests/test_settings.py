@@ -49,12 +49,6 @@ LONG = "sensor.dexcom_last_long_acting_insulin"
 EXERCISE = "sensor.dexcom_last_exercise"
 
 
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return START.timestamp() + 7200
-
-
 def state(hass: HomeAssistant, entity_id: str) -> Any:
     """Return an entity's state object, failing clearly when it does not exist."""
     found = hass.states.get(entity_id)

@@ -36,14 +36,13 @@ from custom_components.dexcom_oauth.readings import glucose_value
 from custom_components.dexcom_oauth.statistics import BACKFILL
 from dexcom_simulator import Simulator
 from dexcom_simulator.config import FaultSettings
-from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from scripts._bench import Arrival, Scenario, arrivals, build_scenario
 
-from .common import CLIENT_ID, CLIENT_SECRET, coordinator_of
+from .common import CLIENT_ID, CLIENT_SECRET, async_advance, coordinator_of
 from .live.server import EGVS, LiveSimulator, serve
-from .test_live_simulator import REDIRECT_URI, advance, next_poll
+from .test_live_simulator import REDIRECT_URI, next_poll
 from .test_statistics import hourly, settle
 
 # A G6 user whose days hold LOW and HIGH readings sent without a value.
@@ -71,11 +70,7 @@ SETUP_RETRY_STEPS = 200
 MAX_DATA_CALLS_PER_READING = 1.6
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant, then load the integration."""
+pytestmark = pytest.mark.usefixtures("recorder_mock")
 
 
 @pytest.fixture
@@ -290,7 +285,7 @@ async def test_soak_days_with_faults_and_restarts(
                 seen.follow(entry)
                 return
             assert entry.state is ConfigEntryState.SETUP_RETRY, entry.state
-            await advance(hass, freezer, SETUP_RETRY_STEP)
+            await async_advance(hass, freezer, SETUP_RETRY_STEP)
         pytest.fail(f"entry not loaded after setup retries: {entry.state}")
 
     def note_restart(kind: str, backlog: list[Arrival]) -> None:
@@ -319,7 +314,7 @@ async def test_soak_days_with_faults_and_restarts(
             note_restart(f"unload ({UNLOADED_FOR} down, then setup)", backlog)
             assert await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done(wait_background_tasks=True)
-            await advance(hass, freezer, UNLOADED_FOR)
+            await async_advance(hass, freezer, UNLOADED_FOR)
             await settle(hass)  # two hours on, the recorder is long done
             await hass.config_entries.async_setup(entry.entry_id)
             await hass.async_block_till_done(wait_background_tasks=True)
@@ -364,7 +359,7 @@ async def test_soak_days_with_faults_and_restarts(
         assert interval is not None
         if events and events[0].at <= now + interval:
             event = events.pop(0)
-            await advance(hass, freezer, max(event.at - now, timedelta(0)))
+            await async_advance(hass, freezer, max(event.at - now, timedelta(0)))
             seen.take(entry)
             await event.run()
             continue

@@ -22,7 +22,6 @@ from yarl import URL
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.coordinator import reauth_issue_id
 from custom_components.dexcom_oauth.statistics import statistic_id_for
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -50,11 +49,7 @@ from .common import (
 T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant, then load the integration."""
+pytestmark = pytest.mark.usefixtures("recorder_mock")
 
 
 async def hourly(

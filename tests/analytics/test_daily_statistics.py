@@ -25,7 +25,6 @@ from custom_components.dexcom_oauth.analytics.daily_statistics import (
     _first_hour,
     daily_statistic_id,
 )
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -52,11 +51,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 LAST = END - timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant, then load the integration."""
+pytestmark = pytest.mark.usefixtures("recorder_mock")
 
 
 def value_at(moment: datetime) -> int:
