@@ -199,6 +199,8 @@ DEVICES_URL = f"{BASE_URL}/v3/users/self/devices"
 NEW_ACCESS_TOKEN = "test-access-token-rotated-2b9a"
 NEW_REFRESH_TOKEN = "test-refresh-token-rotated-61d3"
 
+type Advance = Callable[[timedelta], Awaitable[None]]
+"""The `advance` fixture: let time pass and run what became due."""
 type SideEffect = Callable[[str, URL, Any], Awaitable[AiohttpClientMockResponse]]
 
 

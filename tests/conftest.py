@@ -1,7 +1,7 @@
 """Fixtures shared by the integration tests, the way core tests OAuth2 integrations."""
 
 from collections.abc import Generator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -28,8 +28,10 @@ from .common import (
     SANDBOX_URL,
     SECRETS,
     USER_ID,
+    Advance,
     EgvsServer,
     SetupIntegration,
+    async_advance,
     mock_api,
     series,
     serve_api,
@@ -188,6 +190,16 @@ def setup_integration(
         return entry
 
     return setup
+
+
+@pytest.fixture
+def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Advance:
+    """Return how to let time pass and run what became due."""
+
+    async def advance(delta: timedelta) -> None:
+        await async_advance(hass, freezer, delta)
+
+    return advance
 
 
 @pytest.fixture

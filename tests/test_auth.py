@@ -48,10 +48,10 @@ from .common import (
     REFRESH_TOKEN,
     SECRETS,
     TOKEN_URL,
+    Advance,
     EgvsServer,
     SetupIntegration,
     SideEffect,
-    async_advance,
     bearer_tokens,
     reauth_flows,
     requests_to,
@@ -81,9 +81,9 @@ async def until(condition: Callable[[], bool]) -> None:
 async def test_401_after_refresh_is_no_relink(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """A fresh token rejected again is transient: no reauth, rotated token kept."""
     entry = await setup_integration()
@@ -96,7 +96,7 @@ async def test_401_after_refresh_is_no_relink(
             datetime.fromisoformat(NOW),
         )
     api_server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
-    await async_advance(hass, freezer, timedelta(minutes=5))
+    await advance(timedelta(minutes=5))
 
     assert bearer_tokens(aioclient_mock, EGVS_URL)[:4] == [
         ACCESS_TOKEN,

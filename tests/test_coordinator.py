@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from aiohttp import ClientConnectionError
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -23,9 +22,9 @@ from .common import (
     EGVS_URL,
     TOKEN_URL,
     USER_ID,
+    Advance,
     EgvsServer,
     SetupIntegration,
-    async_advance,
     egv,
     egvs_queries,
     requests_to,
@@ -74,10 +73,10 @@ def coordinator_messages(
 
 async def test_fetches_incrementally(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """The first refresh asks for a day; later ones from 15 min before the newest."""
     entry = await setup_integration()
@@ -87,12 +86,12 @@ async def test_fetches_incrementally(
     assert len(data_of(entry).readings) == 12
 
     api_server.records.append(egv(at("17:05"), 134))
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
     # Nothing new: the newest is still 17:05.
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
     api_server.records += [egv(at("17:10"), 136), egv(at("17:15"), 138)]
-    await async_advance(hass, freezer, POLL)
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
+    await advance(POLL)
 
     assert egvs_queries(aioclient_mock)[1:] == [
         {"startDate": "2026-11-23T16:45:00", "endDate": "2026-11-23T18:05:00"},
@@ -108,19 +107,18 @@ async def test_fetches_incrementally(
 
 
 async def test_devices_fetched_twice_a_day(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """The device list changes rarely, so it is not fetched on every refresh."""
     await setup_integration()
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
     for _ in range(3):
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
 
-    await async_advance(hass, freezer, timedelta(hours=12))
+    await advance(timedelta(hours=12))
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 2
 
 
@@ -173,10 +171,9 @@ async def test_devices_rejected_after_refresh_is_transient(
 
 
 async def test_duplicates_counted_once(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """A record sent twice, in one answer or again in the overlap, is kept once."""
     entry = await setup_integration()
@@ -184,7 +181,7 @@ async def test_duplicates_counted_once(
     api_server.records += [twice, dict(twice)]
 
     for _ in range(3):
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
 
     ids = kept_ids(entry)
     assert len(ids) == len(set(ids)) == 13
@@ -193,16 +190,16 @@ async def test_duplicates_counted_once(
 
 async def test_late_record_merged_in_order(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """A record that arrives after newer ones takes its place by systemTime."""
     entry = await setup_integration()
     late = egv(at("16:52:30"), 99, record_id="late-record")
     api_server.records += [egv(at("17:05"), 134), late]
 
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
 
     readings = data_of(entry).readings
     times = [reading.system_time for reading in readings]
@@ -220,10 +217,9 @@ async def test_late_record_merged_in_order(
 
 @pytest.mark.parametrize("readings", [series(at("17:00"), 300)])
 async def test_kept_window_bounded(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """Only the 24 h before the newest reading stay in memory."""
     entry = await setup_integration()
@@ -233,7 +229,7 @@ async def test_kept_window_bounded(
     assert readings[-1].system_time == at("17:00")
 
     api_server.records += series(at("19:00"), 24, start_value=140)
-    await async_advance(hass, freezer, timedelta(hours=2))
+    await advance(timedelta(hours=2))
 
     readings = data_of(entry).readings
     newest = readings[-1].system_time
@@ -253,15 +249,14 @@ async def test_kept_window_bounded(
     ],
 )
 async def test_skipped_records_logged_once(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """Records without an id or time are ignored and reported once."""
     entry = await setup_integration()
     for _ in range(3):
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
 
     assert len(data_of(entry).readings) == 12
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
@@ -275,10 +270,10 @@ async def test_skipped_records_logged_once(
 
 async def test_unusable_values_logged_once_per_kind(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """An unknown trend, status or value is logged once at WARNING with its raw value."""
     await setup_integration()
@@ -291,7 +286,7 @@ async def test_unusable_values_logged_once_per_kind(
                 "value": "abc",
             }
         )
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert sorted(warnings) == [
         (
@@ -344,13 +339,13 @@ async def test_unusable_values_logged_once_per_kind(
 )
 async def test_rate_limit_waits_within_bounds(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     headers: dict[str, str],
     earliest: timedelta,
     latest: timedelta,
+    advance: Advance,
 ) -> None:
     """Retry-After is honoured from 30 s (the back-off) up to one hour, in every form.
 
@@ -361,7 +356,7 @@ async def test_rate_limit_waits_within_bounds(
     api_server.fail(status=HTTPStatus.TOO_MANY_REQUESTS, headers=headers)
     api_server.records.append(egv(at("17:05"), 134))
     first_wait = entry.runtime_data.update_interval
-    await async_advance(hass, freezer, first_wait)
+    await advance(first_wait)
     if headers.get("Retry-After", "").endswith("18:25:00 GMT"):
         earliest = latest = latest - first_wait  # a date counts from the request
     assert len(egvs_queries(aioclient_mock)) == 2
@@ -369,9 +364,9 @@ async def test_rate_limit_waits_within_bounds(
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "on"
 
-    await async_advance(hass, freezer, earliest - timedelta(seconds=2))
+    await advance(earliest - timedelta(seconds=2))
     assert len(egvs_queries(aioclient_mock)) == 2, "asked again too early"
-    await async_advance(hass, freezer, latest - earliest + timedelta(seconds=4))
+    await advance(latest - earliest + timedelta(seconds=4))
     assert len(egvs_queries(aioclient_mock)) == 3
     assert entry.runtime_data.window.newest.system_time == at("17:05")
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
@@ -379,11 +374,11 @@ async def test_rate_limit_waits_within_bounds(
 
 async def test_outage_logged_once_and_nothing_lost(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """An outage is logged when it starts and when it ends; readings survive it.
 
@@ -399,7 +394,7 @@ async def test_outage_logged_once_and_nothing_lost(
 
     for minutes in (5, 10, 15, 20):
         api_server.records.append(egv(at("17:00") + timedelta(minutes=minutes), 140))
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
         assert hass.states.get(VALUE_ENTITY).state == "132"
         assert hass.states.get("sensor.dexcom_reading_time").state != STATE_UNAVAILABLE
         problem = hass.states.get("binary_sensor.dexcom_api_status")
@@ -408,8 +403,8 @@ async def test_outage_logged_once_and_nothing_lost(
         assert entry.runtime_data.last_update_success is False
         assert kept_ids(entry) == before
 
-    await async_advance(hass, freezer, POLL)
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
+    await advance(POLL)
 
     errors = coordinator_messages(caplog, logging.ERROR, "Error fetching dexcom_oauth")
     assert errors == [
@@ -431,9 +426,9 @@ async def test_outage_logged_once_and_nothing_lost(
 
 async def test_data_delay_is_the_learned_availability_offset(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """One estimator: Data delay and staleness use the schedule's learned offset."""
     entry = await setup_integration()
@@ -451,7 +446,7 @@ async def test_data_delay_is_the_learned_availability_offset(
         while coordinator.window.newest.system_time < at("17:00") + timedelta(
             minutes=minute
         ):
-            await async_advance(hass, freezer, coordinator.update_interval)
+            await advance(coordinator.update_interval)
     delay = data_of(entry).data_delay
     assert delay == coordinator.schedule.offset
     assert timedelta(minutes=50) <= delay <= timedelta(minutes=61)
@@ -487,18 +482,15 @@ async def test_no_readings_yet(
 
 
 async def test_late_filled_record_is_no_delay_sample(
-    hass: HomeAssistant,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
-    freezer: FrozenDateTimeFactory,
+    advance: Advance,
 ) -> None:
     """An older record filled in late does not make Dexcom look slower."""
     entry = await setup_integration()
     before = data_of(entry).data_delay
     api_server.records.append(egv(at("16:57:30"), 125, record_id="late-fill"))
-    await async_advance(
-        hass,
-        freezer,
+    await advance(
         entry.runtime_data.update_interval + timedelta(seconds=1),
     )
     assert "late-fill" in kept_ids(entry)
@@ -511,18 +503,18 @@ async def test_late_filled_record_is_no_delay_sample(
 )
 async def test_record_outside_the_window_never_becomes_latest(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     api_payloads: None,
     setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """A record dated a year ahead is dropped and logged once; real readings go on."""
     entry = await setup_integration()
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert data_of(entry).latest.system_time == at("17:00")
     # The next poll asks from just before the real newest reading, not the future.
-    await async_advance(hass, freezer, entry.runtime_data.update_interval)
+    await advance(entry.runtime_data.update_interval)
     assert egvs_queries(aioclient_mock)[-1]["startDate"] == "2026-11-23T16:45:00"
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert len(warnings) == 1

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 import logging
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -23,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
 
-from .common import EgvsServer, SetupIntegration, alert, async_advance, egv, event
+from .common import Advance, EgvsServer, SetupIntegration, alert, egv, event
 from .conftest import NOW
 
 START = datetime.fromisoformat(NOW)
@@ -61,10 +60,10 @@ async def daily(
 async def test_daily_totals_at_local_days(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    freezer: FrozenDateTimeFactory,
     api_server: EgvsServer,
     events_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """Events count for their local day; deletions are left out; edits rewrite."""
     # The recorder's debug log prints registry events, device identifiers included.
@@ -121,7 +120,7 @@ async def test_daily_totals_at_local_days(
     newest = START - timedelta(hours=1)
     for step in range(1, int(LOGS_INTERVAL / timedelta(minutes=5)) + 1):
         api_server.records.append(egv(newest + timedelta(minutes=5 * step)))
-        await async_advance(hass, freezer, timedelta(minutes=5))
+        await advance(timedelta(minutes=5))
     carbs = await daily(hass, carbs_id)
     assert carbs[NOV_22] == (70, 70)
     assert carbs[NOV_23] == (25, 95)

@@ -6,7 +6,6 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp import ClientConnectionError
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -36,9 +35,9 @@ from .common import (
     REFRESH_TOKEN,
     TOKEN_URL,
     USER_ID,
+    Advance,
     EgvsServer,
     SetupIntegration,
-    async_advance,
     bearer_tokens,
     egvs_payload,
     in_turn,
@@ -145,10 +144,10 @@ async def test_implementation_unavailable(
 async def test_temporary_failure_retries_setup(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
-    freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     failure: dict[str, Any],
+    advance: Advance,
 ) -> None:
     """A failure that may pass retries setup; no entity is created meanwhile."""
     aioclient_mock.get(EGVS_URL, **failure)
@@ -161,7 +160,7 @@ async def test_temporary_failure_retries_setup(
 
     aioclient_mock.clear_requests()
     mock_api(aioclient_mock, readings)
-    await async_advance(hass, freezer, timedelta(minutes=2))
+    await advance(timedelta(minutes=2))
 
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
@@ -251,10 +250,10 @@ async def test_rejected_token_refreshed_once(
 
 async def test_invalid_grant_after_setup(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """A dead refresh token starts reauth and raises a repair; the reading stays."""
     entry = await setup_integration()
@@ -268,7 +267,7 @@ async def test_invalid_grant_after_setup(
     aioclient_mock.get(EGVS_URL, side_effect=api_server)
     api_server.fail(times=5, status=HTTPStatus.UNAUTHORIZED)
 
-    await async_advance(hass, freezer, timedelta(minutes=5))
+    await advance(timedelta(minutes=5))
 
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
     assert len(reauth_flows(hass, entry)) == 1

@@ -26,6 +26,7 @@ from .common import (
     EGVS_URL,
     TOKEN_URL,
     USER_ID,
+    Advance,
     EgvsServer,
     SetupIntegration,
     async_advance,
@@ -89,11 +90,12 @@ async def test_reading_turns_stale_during_an_outage(
     freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """No successful poll is needed to stop showing an old reading as current."""
     await setup_integration()
     api_server.fail(times=1000, status=HTTPStatus.SERVICE_UNAVAILABLE)
-    await async_advance(hass, freezer, timedelta(minutes=10))
+    await advance(timedelta(minutes=10))
     assert state_of(hass, API_STATUS) == "on"
     assert state_of(hass, VALUE) == "132"
 
@@ -105,10 +107,10 @@ async def test_reading_turns_stale_during_an_outage(
 
 async def test_aborted_relink_keeps_the_notice_and_checks_again(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """A re-link that is aborted leaves a repair; checks go on every 30 minutes."""
     entry = await setup_integration()
@@ -121,7 +123,7 @@ async def test_aborted_relink_keeps_the_notice_and_checks_again(
     aioclient_mock.get(EGVS_URL, side_effect=api_server)
     aioclient_mock.get(DEVICES_URL, json=devices_payload())
     api_server.fail(times=1, status=HTTPStatus.UNAUTHORIZED)
-    await async_advance(hass, freezer, timedelta(minutes=5))
+    await advance(timedelta(minutes=5))
 
     issue_id = f"reauth_{entry.entry_id}"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
@@ -135,9 +137,9 @@ async def test_aborted_relink_keeps_the_notice_and_checks_again(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
 
     asked = len(requests_to(aioclient_mock, TOKEN_URL))
-    await async_advance(hass, freezer, timedelta(minutes=29))
+    await advance(timedelta(minutes=29))
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == asked
-    await async_advance(hass, freezer, timedelta(minutes=2))
+    await advance(timedelta(minutes=2))
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == asked + 1
     # The check failed again, so the re-link notice is back.
     assert len(reauth_flows(hass, entry)) == 1
@@ -147,7 +149,7 @@ async def test_aborted_relink_keeps_the_notice_and_checks_again(
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(EGVS_URL, side_effect=api_server)
     aioclient_mock.get(DEVICES_URL, json=devices_payload())
-    await async_advance(hass, freezer, timedelta(minutes=31))
+    await advance(timedelta(minutes=31))
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert state_of(hass, API_STATUS) == "off"
     assert entry.state is ConfigEntryState.LOADED
@@ -237,19 +239,18 @@ async def test_learned_state_written_rarely_and_on_unload(
 
 
 async def test_a_retry_after_hold_is_saved_at_once(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
     hass_storage: dict[str, Any],
+    advance: Advance,
 ) -> None:
     """A hold changes when to ask next, so a restart must know it: saved in seconds."""
     entry = await setup_integration()
     key = f"{DOMAIN}.{entry.entry_id}.schedule"
-    await async_advance(hass, freezer, timedelta(minutes=16))  # the first write
+    await advance(timedelta(minutes=16))  # the first write
     assert hass_storage[key]["data"]["schedule"]["hold_until"] is None
 
     api_server.fail(status=HTTPStatus.TOO_MANY_REQUESTS, headers={"Retry-After": "900"})
-    await async_advance(hass, freezer, entry.runtime_data.update_interval)
-    await async_advance(hass, freezer, timedelta(seconds=11))
+    await advance(entry.runtime_data.update_interval)
+    await advance(timedelta(seconds=11))
     assert hass_storage[key]["data"]["schedule"]["hold_until"] is not None

@@ -33,6 +33,7 @@ from homeassistant.setup import async_setup_component
 from .common import (
     CLIENT_ID,
     CLIENT_SECRET,
+    Advance,
     async_advance,
     coordinator_of,
     reauth_flows,
@@ -288,6 +289,7 @@ async def test_revoked_tokens_ask_to_relink(
     live: LiveSimulator,
     linked: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """Revoked at Dexcom: the refused refresh starts reauth; checks go on slowly."""
     entry = linked
@@ -303,10 +305,10 @@ async def test_revoked_tokens_ask_to_relink(
     assert entry.state is ConfigEntryState.LOADED
     assert_api_problem(hass, "reauth_required")
     asked = len(live.answers)
-    await async_advance(hass, freezer, timedelta(minutes=29))
+    await advance(timedelta(minutes=29))
     assert len(live.answers) == asked
     # Every 30 minutes one check: the refresh Dexcom still refuses.
-    await async_advance(hass, freezer, timedelta(minutes=2))
+    await advance(timedelta(minutes=2))
     assert [(a.path, a.status) for a in live.answers[asked:]] == [(TOKEN, 400)]
     assert len(reauth_flows(hass, entry)) == 1
     assert len(reauth_flows(hass, entry)) == 1

@@ -16,6 +16,7 @@ from custom_components.dexcom_oauth.schedule import (
 from homeassistant.core import HomeAssistant
 
 from .common import (
+    Advance,
     EgvsServer,
     SetupIntegration,
     async_advance,
@@ -40,11 +41,10 @@ def poll_times(aioclient_mock: Any) -> list[str]:
 
 
 async def test_polls_just_after_the_next_reading(
-    hass: HomeAssistant,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
-    freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
+    advance: Advance,
 ) -> None:
     """Readings appearing on time are fetched by one poll each, seconds after."""
     entry = await setup_integration()
@@ -62,7 +62,7 @@ async def test_polls_just_after_the_next_reading(
         api_server.records.append(egv(T17 + timedelta(minutes=minute), 140))
         visible = datetime.fromisoformat(NOW) + timedelta(minutes=minute)
         while coordinator.window.newest.system_time < T17 + timedelta(minutes=minute):
-            await async_advance(hass, freezer, coordinator.update_interval)
+            await advance(coordinator.update_interval)
             now = datetime.fromisoformat(poll_times(aioclient_mock)[-1] + "+00:00")
             if coordinator.window.newest.system_time < T17 + timedelta(minutes=minute):
                 assert now < visible + timedelta(seconds=5)
@@ -121,23 +121,22 @@ async def test_stall_then_resume(
 
 
 async def test_retry_after_is_honoured(
-    hass: HomeAssistant,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
-    freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
+    advance: Advance,
 ) -> None:
     """A 429 with Retry-After: 600 holds the next poll back ten minutes."""
     entry = await setup_integration()
     coordinator = coordinator_of(entry)
     api_server.fail(status=429, headers={"Retry-After": "600"})
-    await async_advance(hass, freezer, coordinator.update_interval)
+    await advance(coordinator.update_interval)
     assert not coordinator.last_update_success
     assert coordinator.update_interval >= timedelta(seconds=600)
     polls = len(poll_times(aioclient_mock))
-    await async_advance(hass, freezer, timedelta(seconds=590))
+    await advance(timedelta(seconds=590))
     assert len(poll_times(aioclient_mock)) == polls
-    await async_advance(hass, freezer, timedelta(seconds=20))
+    await advance(timedelta(seconds=20))
     assert len(poll_times(aioclient_mock)) == polls + 1
     assert coordinator.last_update_success
 

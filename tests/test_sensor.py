@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -25,9 +24,9 @@ from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverte
 
 from .common import (
     USER_ID,
+    Advance,
     EgvsServer,
     SetupIntegration,
-    async_advance,
     egv,
     mock_api,
     series,
@@ -253,9 +252,9 @@ async def test_mg_dl_account_stays_mg_dl(
 
 async def test_stale_reading_unavailable(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """Value, trend and range go unavailable once readings are overdue.
 
@@ -265,13 +264,11 @@ async def test_stale_reading_unavailable(
     """
     entry = await setup_integration()
     coordinator = entry.runtime_data
-    await async_advance(hass, freezer, timedelta(minutes=20))
+    await advance(timedelta(minutes=20))
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
 
-    await async_advance(
-        hass, freezer, POLL + coordinator.schedule.offset - timedelta(minutes=55)
-    )
+    await advance(POLL + coordinator.schedule.offset - timedelta(minutes=55))
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
@@ -279,7 +276,7 @@ async def test_stale_reading_unavailable(
     assert state_of(hass, DATA_DELAY) == str(round(offset / 60, 1))
 
     api_server.records.append(egv(START - timedelta(minutes=20), 150, trend="singleUp"))
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
 
     assert state_of(hass, VALUE) == "150"
     assert state_of(hass, TREND) == "rising"

@@ -22,6 +22,7 @@ from homeassistant.core import HomeAssistant
 from .common import (
     ALERTS_URL,
     EVENTS_URL,
+    Advance,
     EgvsServer,
     SetupIntegration,
     alert,
@@ -72,8 +73,8 @@ async def next_reading(
 @pytest.mark.parametrize("readings", [[*series(NEWEST - POLL, 11), egv(NEWEST, 62)]])
 async def test_levels_and_level_binary_sensors(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
+    advance: Advance,
 ) -> None:
     """The low level comes from the schedule; the reading is judged against it."""
     await setup_integration()
@@ -87,7 +88,7 @@ async def test_levels_and_level_binary_sensors(
     assert state(hass, URGENT_LOW).state == STATE_UNKNOWN
 
     # No newer reading comes: the old low must not pass for a current one.
-    await async_advance(hass, freezer, timedelta(hours=3, minutes=1))
+    await advance(timedelta(hours=3, minutes=1))
     assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
     assert state(hass, LOW_LEVEL).state == "70.0"
 
@@ -239,6 +240,7 @@ async def test_log_failures_never_break_the_readings(
     alerts_server: EgvsServer,
     events_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """Failed alerts or events requests keep the glucose; they are retried later."""
     events_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
@@ -249,10 +251,10 @@ async def test_log_failures_never_break_the_readings(
     assert state(hass, CARBS).state == STATE_UNKNOWN
 
     # The first fetch is retried at the next poll; later ones wait for readings.
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
     assert len(requests_to(aioclient_mock, EVENTS_URL)) == 2
     assert state(hass, CARBS).state == "12.0"
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
     assert len(requests_to(aioclient_mock, EVENTS_URL)) == 2
 
     # An endpoint that keeps failing is asked less and less often: after 5, 10,

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
@@ -17,9 +16,9 @@ from .common import (
     BASE_URL,
     DEVICES_URL,
     EGVS_URL,
+    Advance,
     EgvsServer,
     SetupIntegration,
-    async_advance,
     data_range_payload,
     devices_payload,
     egv,
@@ -116,8 +115,8 @@ async def test_no_unit_anywhere_is_mg_dl(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
     serve_account: ServeAccount,
-    freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """Without any source the native mg/dL is kept."""
     data_range = data_range_payload()
@@ -128,7 +127,7 @@ async def test_no_unit_anywhere_is_mg_dl(
     assert unit_of(hass, TREND_RATE) == "mg/dL/min"
     # Asked once: later polls do not look again.
     asked = len(requests_to(aioclient_mock, DATA_RANGE_URL))
-    await async_advance(hass, freezer, timedelta(minutes=5))
+    await advance(timedelta(minutes=5))
     assert len(requests_to(aioclient_mock, DATA_RANGE_URL)) == asked == 1
 
 
