@@ -3,6 +3,7 @@
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
+from http import HTTPStatus
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -293,6 +294,29 @@ def serve_api(
     aioclient_mock.get(DEVICES_URL, json=devices_payload(generation))
     aioclient_mock.get(f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload())
     mock_no_logs(aioclient_mock)
+
+
+def refuse_refresh_token(
+    aioclient_mock: AiohttpClientMocker,
+    server: EgvsServer | None = None,
+    **error: str,
+) -> None:
+    """From now on Dexcom refuses the refresh token: the user must re-link.
+
+    The data endpoints answer from `server` (its own failures decide), or egvs
+    rejects the access token when there is none.
+    """
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(
+        TOKEN_URL,
+        status=HTTPStatus.BAD_REQUEST,
+        json={"error": "invalid_grant", **error},
+    )
+    if server is None:
+        aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
+        return
+    aioclient_mock.get(EGVS_URL, side_effect=server)
+    aioclient_mock.get(DEVICES_URL, json=devices_payload())
 
 
 def requests_to(aioclient_mock: AiohttpClientMocker, url: str) -> list[Any]:

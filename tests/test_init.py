@@ -43,6 +43,7 @@ from .common import (
     in_turn,
     mock_api,
     reauth_flows,
+    refuse_refresh_token,
     requests_to,
     token_payload,
 )
@@ -258,13 +259,9 @@ async def test_invalid_grant_after_setup(
     """A dead refresh token starts reauth and raises a repair; the reading stays."""
     entry = await setup_integration()
     assert hass.states.get(VALUE_ENTITY).state == "132"
-    aioclient_mock.clear_requests()
-    aioclient_mock.post(
-        TOKEN_URL,
-        status=HTTPStatus.BAD_REQUEST,
-        json={"error": "invalid_grant", "error_description": "Token is not active"},
+    refuse_refresh_token(
+        aioclient_mock, api_server, error_description="Token is not active"
     )
-    aioclient_mock.get(EGVS_URL, side_effect=api_server)
     api_server.fail(times=5, status=HTTPStatus.UNAUTHORIZED)
 
     await advance(timedelta(minutes=5))

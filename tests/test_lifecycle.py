@@ -33,6 +33,7 @@ from .common import (
     devices_payload,
     egv,
     reauth_flows,
+    refuse_refresh_token,
     requests_to,
     state_of,
     token_payload,
@@ -114,14 +115,7 @@ async def test_aborted_relink_keeps_the_notice_and_checks_again(
 ) -> None:
     """A re-link that is aborted leaves a repair; checks go on every 30 minutes."""
     entry = await setup_integration()
-    aioclient_mock.clear_requests()
-    aioclient_mock.post(
-        TOKEN_URL,
-        status=HTTPStatus.BAD_REQUEST,
-        json={"error": "invalid_grant"},
-    )
-    aioclient_mock.get(EGVS_URL, side_effect=api_server)
-    aioclient_mock.get(DEVICES_URL, json=devices_payload())
+    refuse_refresh_token(aioclient_mock, api_server)
     api_server.fail(times=1, status=HTTPStatus.UNAUTHORIZED)
     await advance(timedelta(minutes=5))
 

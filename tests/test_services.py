@@ -9,7 +9,13 @@ from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .common import EGVS_URL, EgvsServer, SetupIntegration, egv, egvs_queries
+from .common import (
+    EgvsServer,
+    SetupIntegration,
+    egv,
+    egvs_queries,
+    refuse_refresh_token,
+)
 from .conftest import NOW
 
 
@@ -188,13 +194,7 @@ async def test_auth_error_starts_reauth(
 ) -> None:
     """A login Dexcom refuses asks the user to re-link."""
     entry = await setup_integration()
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(EGVS_URL, status=401)
-    aioclient_mock.post(
-        "https://api.dexcom.com/v2/oauth2/token",
-        status=400,
-        json={"error": "invalid_grant"},
-    )
+    refuse_refresh_token(aioclient_mock)
     with pytest.raises(HomeAssistantError) as err:
         await get_readings(hass, entry.entry_id, "2026-11-23T16:00:00+00:00", NOW)
     assert err.value.translation_key == "auth_failed"
