@@ -19,6 +19,12 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from yarl import URL
 
+from custom_components.dexcom_oauth.client import (
+    GlucoseReading,
+    GlucoseStatus,
+    GlucoseUnit,
+    Trend,
+)
 from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
@@ -54,6 +60,32 @@ SECRETS = (
     OTHER_USER_ID,
     TRANSMITTER_ID,
 )
+
+
+def reading(
+    at: datetime,
+    value: int | None = 120,
+    *,
+    status: GlucoseStatus = GlucoseStatus.OK,
+    record_id: str | None = None,
+    transmitter_id: str | None = None,
+    generation: str | None = None,
+) -> GlucoseReading:
+    """Return a parsed reading taken at `at`, for tests of the integration's parts."""
+    return GlucoseReading(
+        record_id=record_id or f"r-{at:%Y%m%d%H%M%S}",
+        system_time=at,
+        display_time=None,
+        value=value,
+        status=status,
+        trend=Trend.FLAT,
+        trend_rate=0.0,
+        unit=GlucoseUnit.MG_DL,
+        transmitter_id=transmitter_id,
+        transmitter_generation=generation,
+        display_device=None,
+        display_app=None,
+    )
 
 
 def load_payload(filename: str) -> dict[str, Any]:

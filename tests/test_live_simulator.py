@@ -97,19 +97,7 @@ async def linked(
     hass: HomeAssistant, live: LiveSimulator, setup_credentials: None
 ) -> MockConfigEntry:
     """Set up an entry with tokens the simulator issued for USER at START."""
-    grant = live.simulator.issue_tokens(USER)
-    live.secrets.update((grant.access_token, grant.refresh_token))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Dexcom",
-        unique_id=live.simulator.user_id(USER),
-        data={
-            "auth_implementation": DOMAIN,
-            "region": "custom",
-            "base_url": live.base_url,
-            "token": {**grant.to_json(), "expires_at": time.time() + grant.expires_in},
-        },
-    )
+    entry = linked_user(hass, live, USER)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

@@ -7,12 +7,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 
-from custom_components.dexcom_oauth.client import (
-    GlucoseReading,
-    GlucoseStatus,
-    GlucoseUnit,
-    Trend,
-)
+from custom_components.dexcom_oauth.client import GlucoseReading
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.session import (
     Session,
@@ -22,7 +17,7 @@ from custom_components.dexcom_oauth.session import (
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
-from .common import SetupIntegration, egv, series
+from .common import SetupIntegration, egv, reading, series
 from .conftest import NOW
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -31,29 +26,21 @@ START_SENSOR = "sensor.dexcom_sensor_session_start"
 END_SENSOR = "sensor.dexcom_sensor_session_end"
 
 
-def reading(
+def after(
     minutes: float, transmitter: str | None = "tx1", generation: str | None = "g6"
 ) -> GlucoseReading:
     """Return a reading `minutes` after T0."""
-    return GlucoseReading(
-        f"r{minutes}",
+    return reading(
         T0 + timedelta(minutes=minutes),
-        None,
-        120,
-        GlucoseStatus.OK,
-        Trend.FLAT,
-        None,
-        GlucoseUnit.MG_DL,
-        transmitter,
-        generation,
-        None,
-        None,
+        record_id=f"r{minutes}",
+        transmitter_id=transmitter,
+        generation=generation,
     )
 
 
 def run(*minutes: float, **fields: Any) -> list[GlucoseReading]:
     """Return readings at the given minutes."""
-    return [reading(m, **fields) for m in minutes]
+    return [after(m, **fields) for m in minutes]
 
 
 def test_g6_warm_up_gap_is_a_new_sensor() -> None:

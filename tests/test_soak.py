@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 import json
 import os
 import random
-import time
 from typing import Any
 
 from aiohttp import web
@@ -31,7 +30,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.client import GlucoseReading
-from custom_components.dexcom_oauth.const import DOMAIN, INITIAL_WINDOW
+from custom_components.dexcom_oauth.const import INITIAL_WINDOW
 from custom_components.dexcom_oauth.readings import glucose_value
 from custom_components.dexcom_oauth.statistics import BACKFILL
 from dexcom_simulator import Simulator
@@ -42,7 +41,7 @@ from scripts._bench import Arrival, Scenario, arrivals, build_scenario
 
 from .common import CLIENT_ID, CLIENT_SECRET, async_advance, coordinator_of
 from .live.server import EGVS, LiveSimulator, serve
-from .test_live_simulator import REDIRECT_URI, next_poll
+from .test_live_simulator import REDIRECT_URI, linked_user, next_poll
 from .test_statistics import hourly, settle
 
 # A G6 user whose days hold LOW and HIGH readings sent without a value.
@@ -261,19 +260,7 @@ async def test_soak_days_with_faults_and_restarts(
     backlogs = stall_backlogs(scenario, truth)
     available = {a.record_id: a.available for a in truth}
 
-    grant = simulator.issue_tokens(USER)
-    live.secrets.update((grant.access_token, grant.refresh_token))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Dexcom",
-        unique_id=simulator.user_id(USER),
-        data={
-            "auth_implementation": DOMAIN,
-            "region": "custom",
-            "base_url": live.base_url,
-            "token": {**grant.to_json(), "expires_at": time.time() + grant.expires_in},
-        },
-    )
+    entry = linked_user(hass, live, USER)
     entry.add_to_hass(hass)
     seen = Seen()
     restarts: list[Restart] = []

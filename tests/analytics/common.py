@@ -4,41 +4,13 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 import random
 
-from custom_components.dexcom_oauth.client import (
-    GlucoseReading,
-    GlucoseStatus,
-    GlucoseUnit,
-    Trend,
-)
+from custom_components.dexcom_oauth.client import GlucoseReading, GlucoseStatus
 from custom_components.dexcom_oauth.client.parse import parse_egvs
 from dexcom_simulator import USER_NAMES, Simulator, SimulatorConfig
+from tests.common import reading
 
 END = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 FIVE = timedelta(minutes=5)
-
-
-def reading(
-    at: datetime,
-    value: int | None = 120,
-    *,
-    status: GlucoseStatus = GlucoseStatus.OK,
-    record_id: str | None = None,
-) -> GlucoseReading:
-    """Return a reading taken at `at`."""
-    return GlucoseReading(
-        record_id=record_id or f"r-{at:%Y%m%d%H%M%S}",
-        system_time=at,
-        display_time=None,
-        value=value,
-        status=status,
-        trend=Trend.FLAT,
-        trend_rate=0.0,
-        unit=GlucoseUnit.MG_DL,
-        transmitter_id=None,
-        transmitter_generation=None,
-        display_device=None,
-        display_app=None,
-    )
 
 
 @cache
