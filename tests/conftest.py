@@ -193,6 +193,12 @@ def setup_integration(
 
 
 @pytest.fixture
+async def init_integration(setup_integration: SetupIntegration) -> MockConfigEntry:
+    """Set up the account, for tests that need no mock changed before."""
+    return await setup_integration()
+
+
+@pytest.fixture
 def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Advance:
     """Return how to let time pass and run what became due."""
 

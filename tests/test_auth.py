@@ -78,20 +78,20 @@ async def until(condition: Callable[[], bool]) -> None:
     pytest.fail("condition never met")
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_401_after_refresh_is_no_relink(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
     """A fresh token rejected again is transient: no reauth, rotated token kept."""
-    entry = await setup_integration()
     aioclient_mock.mock_calls.clear()
     api_server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
 
     with pytest.raises(DexcomUnauthorizedError):
-        await entry.runtime_data.client.egvs(
+        await config_entry.runtime_data.client.egvs(
             datetime.fromisoformat(NOW) - timedelta(hours=1),
             datetime.fromisoformat(NOW),
         )
@@ -106,11 +106,12 @@ async def test_401_after_refresh_is_no_relink(
     ]
     # Each 401 on the current token refreshes it once; none asks to re-link.
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 2
-    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
-    assert not reauth_flows(hass, entry)
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert not reauth_flows(hass, config_entry)
+    assert config_entry.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "answer",
     [
@@ -152,7 +153,7 @@ async def test_401_after_refresh_is_no_relink(
 )
 async def test_token_endpoint_failures_are_transient(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     answer: dict[str, Any],
 ) -> None:
@@ -160,32 +161,31 @@ async def test_token_endpoint_failures_are_transient(
 
     Nothing is stored, no reauth starts, and a redirect is never followed.
     """
-    entry = await setup_integration()
     aioclient_mock.clear_requests()
     aioclient_mock.post(TOKEN_URL, **answer)
     aioclient_mock.post(OTHER_HOST_TOKEN_URL, json=token_payload())
-    before = dict(entry.data["token"])
+    before = dict(config_entry.data["token"])
 
     with pytest.raises(DexcomConnectionError) as caught:
-        await provider_of(entry)(ACCESS_TOKEN)
+        await provider_of(config_entry)(ACCESS_TOKEN)
 
     assert not isinstance(caught.value, DexcomAuthError)
     assert caught.value.__cause__ is not None
     assert not [secret for secret in SECRETS if secret in str(caught.value)]
     assert [str(call[1]) for call in aioclient_mock.mock_calls] == [TOKEN_URL]
     # Only marked expired, so that the next call tries again.
-    assert entry.data["token"] == {**before, "expires_at": 0}
-    assert not reauth_flows(hass, entry)
+    assert config_entry.data["token"] == {**before, "expires_at": 0}
+    assert not reauth_flows(hass, config_entry)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_any_other_failure_is_transient(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Even an unexpected exception of the refresh reaches the client as its own."""
-    entry = await setup_integration()
 
     async def broken(self: Any, token: dict[str, Any]) -> dict[str, Any]:
         raise KeyError("refresh_token")
@@ -193,24 +193,24 @@ async def test_any_other_failure_is_transient(
     monkeypatch.setattr(DexcomImplementation, "async_refresh_token", broken)
 
     with pytest.raises(DexcomConnectionError) as caught:
-        await provider_of(entry)(ACCESS_TOKEN)
+        await provider_of(config_entry)(ACCESS_TOKEN)
 
     assert str(caught.value) == "token refresh failed (KeyError)"
-    assert not reauth_flows(hass, entry)
+    assert not reauth_flows(hass, config_entry)
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "status", [HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN]
 )
 async def test_refused_refresh_token_needs_relink(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     status: HTTPStatus,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Only the token endpoint refusing the refresh token means re-link."""
-    entry = await setup_integration()
     aioclient_mock.clear_requests()
     caplog.set_level("DEBUG", "custom_components.dexcom_oauth")
     aioclient_mock.post(
@@ -220,12 +220,12 @@ async def test_refused_refresh_token_needs_relink(
     )
 
     with pytest.raises(DexcomAuthError) as caught:
-        await provider_of(entry)(ACCESS_TOKEN)
+        await provider_of(config_entry)(ACCESS_TOKEN)
     await hass.async_block_till_done()
 
     assert isinstance(caught.value.__cause__, OAuth2TokenRequestReauthError)
-    assert len(reauth_flows(hass, entry)) == 1
-    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert len(reauth_flows(hass, config_entry)) == 1
+    assert config_entry.data["token"]["refresh_token"] == REFRESH_TOKEN
     assert f"Token request failed (HTTP {status}): invalid_grant" in caplog.text
 
 

@@ -38,7 +38,6 @@ from .common import (
     REFRESH_TOKEN,
     SANDBOX_URL,
     USER_ID,
-    SetupIntegration,
     data_range_payload,
     mock_api,
 )
@@ -864,63 +863,63 @@ def entity_ids(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, str]:
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_existing_entry_renamed_by_reconfigure(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """An entry linked as "Dexcom" keeps its entity IDs (and history) when named.
 
     Only the names change: the device's and so the entities' friendly names.
     """
-    entry = await setup_integration()
-    before = entity_ids(hass, entry)
+    before = entity_ids(hass, config_entry)
     assert before[f"{USER_ID}_glucose_value"] == "sensor.dexcom_glucose_value"
 
     mock_token(aioclient_mock)
-    result = await start_reconfigure(hass, entry, "us")
+    result = await start_reconfigure(hass, config_entry, "us")
     result = await log_in(hass, hass_client_no_auth, result)
     result = await name_account(hass, result, "Alex")
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
 
-    assert entry.title == "Alex"
-    assert entity_ids(hass, entry) == before
-    device = device_of(hass, entry)
+    assert config_entry.title == "Alex"
+    assert entity_ids(hass, config_entry) == before
+    device = device_of(hass, config_entry)
     assert device.name == "Alex"
     state = hass.states.get("sensor.dexcom_glucose_value")
     assert state is not None
     assert state.attributes["friendly_name"] == "Alex Glucose value"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("device_name_by_user", "shown"), [(None, "Sam"), ("Grandma", "Grandma")]
 )
 async def test_renamed_entry_names_device_after_reload(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     device_name_by_user: str | None,
     shown: str,
 ) -> None:
     """Renaming the entry renames the device at the next reload, unless the user did."""
-    entry = await setup_integration()
-    before = entity_ids(hass, entry)
+    before = entity_ids(hass, config_entry)
     device_registry = dr.async_get(hass)
-    device = device_of(hass, entry)
+    device = device_of(hass, config_entry)
     device_registry.async_update_device(device.id, name_by_user=device_name_by_user)
 
-    hass.config_entries.async_update_entry(entry, title="Sam")
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    hass.config_entries.async_update_entry(config_entry, title="Sam")
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
 
     device = device_registry.async_get(device.id)
     assert device is not None
     assert device.name == "Sam"
     assert device.name_by_user == device_name_by_user
-    assert entity_ids(hass, entry) == before
+    assert entity_ids(hass, config_entry) == before
     state = hass.states.get("sensor.dexcom_glucose_value")
     assert state is not None
     assert state.attributes["friendly_name"] == f"{shown} Glucose value"

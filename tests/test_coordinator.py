@@ -71,19 +71,19 @@ def coordinator_messages(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_fetches_incrementally(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     advance: Advance,
 ) -> None:
     """The first refresh asks for a day; later ones from 15 min before the newest."""
-    entry = await setup_integration()
     assert egvs_queries(aioclient_mock) == [
         {"startDate": "2026-11-22T18:00:00", "endDate": "2026-11-23T18:00:00"}
     ]
-    assert len(data_of(entry).readings) == 12
+    assert len(data_of(config_entry).readings) == 12
 
     api_server.records.append(egv(at("17:05"), 134))
     await advance(POLL)
@@ -99,20 +99,19 @@ async def test_fetches_incrementally(
         {"startDate": "2026-11-23T16:50:00", "endDate": "2026-11-23T18:15:00"},
         {"startDate": "2026-11-23T17:00:00", "endDate": "2026-11-23T18:20:00"},
     ]
-    data = data_of(entry)
+    data = data_of(config_entry)
     assert len(data.readings) == 15
     assert data.latest is not None
     assert data.latest.system_time == at("17:15")
     assert hass.states.get(VALUE_ENTITY).state == "138"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_devices_fetched_twice_a_day(
-    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     advance: Advance,
 ) -> None:
     """The device list changes rarely, so it is not fetched on every refresh."""
-    await setup_integration()
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
     for _ in range(3):
         await advance(POLL)
@@ -170,60 +169,60 @@ async def test_devices_rejected_after_refresh_is_transient(
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_duplicates_counted_once(
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
     """A record sent twice, in one answer or again in the overlap, is kept once."""
-    entry = await setup_integration()
     twice = egv(at("17:05"), 134)
     api_server.records += [twice, dict(twice)]
 
     for _ in range(3):
         await advance(POLL)
 
-    ids = kept_ids(entry)
+    ids = kept_ids(config_entry)
     assert len(ids) == len(set(ids)) == 13
     assert ids.count(twice["recordId"]) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_late_record_merged_in_order(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
     """A record that arrives after newer ones takes its place by systemTime."""
-    entry = await setup_integration()
     late = egv(at("16:52:30"), 99, record_id="late-record")
     api_server.records += [egv(at("17:05"), 134), late]
 
     await advance(POLL)
 
-    readings = data_of(entry).readings
+    readings = data_of(config_entry).readings
     times = [reading.system_time for reading in readings]
     assert times == sorted(times)
     assert len(readings) == 14
-    assert "late-record" in kept_ids(entry)
-    late_index = kept_ids(entry).index("late-record")
+    assert "late-record" in kept_ids(config_entry)
+    late_index = kept_ids(config_entry).index("late-record")
     assert readings[late_index - 1].system_time == at("16:50")
     assert readings[late_index + 1].system_time == at("16:55")
     # The late record is older, so it does not become the latest.
-    assert data_of(entry).latest is not None
-    assert data_of(entry).latest.system_time == at("17:05")
+    assert data_of(config_entry).latest is not None
+    assert data_of(config_entry).latest.system_time == at("17:05")
     assert hass.states.get(VALUE_ENTITY).state == "134"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [series(at("17:00"), 300)])
 async def test_kept_window_bounded(
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
     """Only the 24 h before the newest reading stay in memory."""
-    entry = await setup_integration()
-    readings = data_of(entry).readings
+    readings = data_of(config_entry).readings
     # The server only sends what lies inside the asked 24 h.
     assert readings[0].system_time == START - timedelta(hours=24)
     assert readings[-1].system_time == at("17:00")
@@ -231,13 +230,14 @@ async def test_kept_window_bounded(
     api_server.records += series(at("19:00"), 24, start_value=140)
     await advance(timedelta(hours=2))
 
-    readings = data_of(entry).readings
+    readings = data_of(config_entry).readings
     newest = readings[-1].system_time
     assert newest == at("19:00")
     assert readings[0].system_time == newest - timedelta(hours=24)
     assert len(readings) == 24 * 12 + 1
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [
@@ -249,16 +249,15 @@ async def test_kept_window_bounded(
     ],
 )
 async def test_skipped_records_logged_once(
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     advance: Advance,
 ) -> None:
     """Records without an id or time are ignored and reported once."""
-    entry = await setup_integration()
     for _ in range(3):
         await advance(POLL)
 
-    assert len(data_of(entry).readings) == 12
+    assert len(data_of(config_entry).readings) == 12
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert warnings == [
         (
@@ -268,15 +267,14 @@ async def test_skipped_records_logged_once(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_unusable_values_logged_once_per_kind(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
     api_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
     advance: Advance,
 ) -> None:
     """An unknown trend, status or value is logged once at WARNING with its raw value."""
-    await setup_integration()
     for minute in (5, 10, 15):
         api_server.records.append(
             {
@@ -306,6 +304,7 @@ async def test_unusable_values_logged_once_per_kind(
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("headers", "earliest", "latest"),
     [
@@ -339,7 +338,7 @@ async def test_unusable_values_logged_once_per_kind(
 )
 async def test_rate_limit_waits_within_bounds(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     headers: dict[str, str],
@@ -352,10 +351,9 @@ async def test_rate_limit_waits_within_bounds(
     The next request is timed by Home Assistant's own coordinator timer, so
     this fails if a raw Retry-After ever reaches UpdateFailed.
     """
-    entry = await setup_integration()
     api_server.fail(status=HTTPStatus.TOO_MANY_REQUESTS, headers=headers)
     api_server.records.append(egv(at("17:05"), 134))
-    first_wait = entry.runtime_data.update_interval
+    first_wait = config_entry.runtime_data.update_interval
     await advance(first_wait)
     if headers.get("Retry-After", "").endswith("18:25:00 GMT"):
         earliest = latest = latest - first_wait  # a date counts from the request
@@ -368,13 +366,14 @@ async def test_rate_limit_waits_within_bounds(
     assert len(egvs_queries(aioclient_mock)) == 2, "asked again too early"
     await advance(latest - earliest + timedelta(seconds=4))
     assert len(egvs_queries(aioclient_mock)) == 3
-    assert entry.runtime_data.window.newest.system_time == at("17:05")
+    assert config_entry.runtime_data.window.newest.system_time == at("17:05")
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_outage_logged_once_and_nothing_lost(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
@@ -385,8 +384,7 @@ async def test_outage_logged_once_and_nothing_lost(
     The entities keep showing the latest reading while it is current: a
     failed request says nothing about it. The API entity shows the outage.
     """
-    entry = await setup_integration()
-    before = kept_ids(entry)
+    before = kept_ids(config_entry)
     api_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     api_server.fail(exc=TimeoutError())
     api_server.fail(exc=ClientConnectionError())
@@ -400,8 +398,8 @@ async def test_outage_logged_once_and_nothing_lost(
         problem = hass.states.get("binary_sensor.dexcom_api_status")
         assert problem.state == "on"
         assert problem.attributes["error"] == "connection"
-        assert entry.runtime_data.last_update_success is False
-        assert kept_ids(entry) == before
+        assert config_entry.runtime_data.last_update_success is False
+        assert kept_ids(config_entry) == before
 
     await advance(POLL)
     await advance(POLL)
@@ -418,26 +416,26 @@ async def test_outage_logged_once_and_nothing_lost(
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
     # The first request after the outage still starts at the stored newest.
     assert egvs_queries(aioclient_mock)[5]["startDate"] == "2026-11-23T16:45:00"
-    after = kept_ids(entry)
+    after = kept_ids(config_entry)
     assert after[: len(before)] == before
     assert len(after) == len(before) + 4
     assert hass.states.get(VALUE_ENTITY).state == "140"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_data_delay_is_the_learned_availability_offset(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
     """One estimator: Data delay and staleness use the schedule's learned offset."""
-    entry = await setup_integration()
-    coordinator = entry.runtime_data
+    coordinator = config_entry.runtime_data
     # At 18:00 the newest reading is from 17:00 and the next one is not there:
     # the offset lies between 55 and 60 minutes; learning starts at the low end.
-    assert data_of(entry).data_delay == coordinator.schedule.offset
-    assert data_of(entry).data_delay == timedelta(minutes=55)
-    assert data_of(entry).stale_after == timedelta(minutes=85)
+    assert data_of(config_entry).data_delay == coordinator.schedule.offset
+    assert data_of(config_entry).data_delay == timedelta(minutes=55)
+    assert data_of(config_entry).stale_after == timedelta(minutes=85)
     assert hass.states.get("sensor.dexcom_data_delay").state == "55.0"
 
     # Each next reading is there when the schedule asks for it.
@@ -447,54 +445,54 @@ async def test_data_delay_is_the_learned_availability_offset(
             minutes=minute
         ):
             await advance(coordinator.update_interval)
-    delay = data_of(entry).data_delay
+    delay = data_of(config_entry).data_delay
     assert delay == coordinator.schedule.offset
     assert timedelta(minutes=50) <= delay <= timedelta(minutes=61)
-    assert data_of(entry).stale_after == delay + timedelta(minutes=30)
+    assert data_of(config_entry).stale_after == delay + timedelta(minutes=30)
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [series(START - timedelta(hours=5), 12)])
 async def test_data_delay_capped(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """A delay above Dexcom's documented three hours does not stretch staleness."""
-    entry = await setup_integration()
-    data = data_of(entry)
+    data = data_of(config_entry)
     assert data.data_delay == timedelta(hours=4, minutes=55)
     assert data.stale_after == timedelta(hours=3, minutes=30)
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [[]])
 async def test_no_readings_yet(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """An account without readings loads; the documented delay is assumed."""
-    entry = await setup_integration()
-    data = data_of(entry)
-    assert entry.state is ConfigEntryState.LOADED
+    data = data_of(config_entry)
+    assert config_entry.state is ConfigEntryState.LOADED
     assert data.readings == ()
     assert data.latest is None
     assert data.data_delay is None
     assert data.stale_after == timedelta(hours=3, minutes=30)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_late_filled_record_is_no_delay_sample(
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
     """An older record filled in late does not make Dexcom look slower."""
-    entry = await setup_integration()
-    before = data_of(entry).data_delay
+    before = data_of(config_entry).data_delay
     api_server.records.append(egv(at("16:57:30"), 125, record_id="late-fill"))
     await advance(
-        entry.runtime_data.update_interval + timedelta(seconds=1),
+        config_entry.runtime_data.update_interval + timedelta(seconds=1),
     )
-    assert "late-fill" in kept_ids(entry)
-    assert data_of(entry).data_delay <= before + timedelta(seconds=12)
+    assert "late-fill" in kept_ids(config_entry)
+    assert data_of(config_entry).data_delay <= before + timedelta(seconds=12)
 
 
 @pytest.mark.parametrize(

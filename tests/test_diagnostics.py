@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -11,13 +12,14 @@ from syrupy.assertion import SnapshotAssertion
 
 from homeassistant.core import HomeAssistant
 
-from .common import SECRETS, SetupIntegration
+from .common import SECRETS
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_diagnostics(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
     snapshot: SnapshotAssertion,
 ) -> None:
@@ -26,8 +28,9 @@ async def test_diagnostics(
     hass_client comes after the setup: its login must be issued at the
     frozen time, not before it.
     """
-    entry = await setup_integration()
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, config_entry
+    )
 
     assert diagnostics == snapshot
     dump = json.dumps(diagnostics)
@@ -39,6 +42,7 @@ async def test_diagnostics(
     assert len(diagnostics["recent_readings"]) == 12
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "entry_data",
     [
@@ -59,12 +63,13 @@ async def test_diagnostics(
 async def test_diagnostics_show_only_known_harmless_fields(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """Redaction is by allow-list: fields nobody vetted never show."""
-    entry = await setup_integration()
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, config_entry
+    )
     dump = json.dumps(diagnostics)
     for secret in ("session-secret-5b2c", "id-secret-71fe", "other-secret-3d9a"):
         assert secret not in dump

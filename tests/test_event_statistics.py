@@ -134,13 +134,13 @@ async def test_daily_totals_at_local_days(
     assert not {carbs_id, fast_id, long_id} & {row["statistic_id"] for row in ids}
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_days_without_events_are_zeros(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """Without any event the days are still written, as zeros."""
-    entry = await setup_integration()
-    carbs_id = statistic_ids(entry)[0]
+    carbs_id = statistic_ids(config_entry)[0]
     assert set((await daily(hass, carbs_id)).values()) == {(0, 0)}
 
 

@@ -69,50 +69,55 @@ def token_endpoint(aioclient_mock: AiohttpClientMocker) -> None:
     aioclient_mock.post(TOKEN_URL, json=token_payload())
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_setup_and_unload(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """The entry loads with its sensors and unloads cleanly."""
-    entry = await setup_integration()
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert config_entry.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reload(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A reload starts a new coordinator and keeps exactly the same entities."""
-    entry = await setup_integration()
     before = {
         e.entity_id
-        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        for e in er.async_entries_for_config_entry(
+            entity_registry, config_entry.entry_id
+        )
     }
-    old_coordinator = entry.runtime_data
+    old_coordinator = config_entry.runtime_data
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is not old_coordinator
-    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert config_entry.runtime_data is not old_coordinator
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
     assert {e.entity_id for e in entries} == before
     assert (
         len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
     )  # the episode event
-    assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
+    assert (
+        len(dr.async_entries_for_config_entry(device_registry, config_entry.entry_id))
+        == 1
+    )
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
 
@@ -186,17 +191,17 @@ async def test_rejected_twice_is_retried_not_relinked(
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [ACCESS_TOKEN, NEW_ACCESS_TOKEN]
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_expired_token_refreshed_at_setup(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An expired token is refreshed first; the rotated refresh token is kept."""
-    entry = await setup_integration()
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.state is ConfigEntryState.LOADED
 
     refreshes = requests_to(aioclient_mock, TOKEN_URL)
     assert len(refreshes) == 1
@@ -207,9 +212,12 @@ async def test_expired_token_refreshed_at_setup(
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
     }
-    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
-    assert entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
-    assert entry.data["token"]["expires_at"] > datetime.fromisoformat(NOW).timestamp()
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert config_entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
+    assert (
+        config_entry.data["token"]["expires_at"]
+        > datetime.fromisoformat(NOW).timestamp()
+    )
     # The second egvs request is the analytics' 14 days.
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [NEW_ACCESS_TOKEN] * 2
     assert bearer_tokens(aioclient_mock, DEVICES_URL) == [NEW_ACCESS_TOKEN]
@@ -249,15 +257,15 @@ async def test_rejected_token_refreshed_once(
         assert secret not in caplog.text
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_invalid_grant_after_setup(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     advance: Advance,
 ) -> None:
     """A dead refresh token starts reauth and raises a repair; the reading stays."""
-    entry = await setup_integration()
     assert hass.states.get(VALUE_ENTITY).state == "132"
     refuse_refresh_token(
         aioclient_mock, api_server, error_description="Token is not active"
@@ -267,15 +275,15 @@ async def test_invalid_grant_after_setup(
     await advance(timedelta(minutes=5))
 
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert len(reauth_flows(hass, entry)) == 1
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{entry.entry_id}")
+    assert len(reauth_flows(hass, config_entry)) == 1
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{config_entry.entry_id}")
     api_status = hass.states.get("binary_sensor.dexcom_api_status")
     assert api_status.state == "on"
     assert api_status.attributes["error"] == "reauth_required"
     # The 17:00 reading is still the latest one known, and still current.
     assert hass.states.get(VALUE_ENTITY).state == "132"
     # The rejected refresh token is not thrown away: reauth replaces it.
-    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert config_entry.data["token"]["refresh_token"] == REFRESH_TOKEN
 
 
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
@@ -315,17 +323,17 @@ async def test_token_endpoint_down_retries_setup(
     assert not reauth_flows(hass, entry)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_new_account_id_moves_registry_ids(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """After a re-link under a new userId, ids move; entity ids and device stay."""
-    entry = await setup_integration()
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, USER_ID), entry.entry_id
+        (DOMAIN, USER_ID), config_entry.entry_id
     )
     assert device is not None
     entity_ids = {
@@ -334,48 +342,51 @@ async def test_new_account_id_moves_registry_ids(
     }
     assert all(entity_ids.values())
 
-    hass.config_entries.async_update_entry(entry, unique_id=OTHER_USER_ID)
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    hass.config_entries.async_update_entry(config_entry, unique_id=OTHER_USER_ID)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.state is ConfigEntryState.LOADED
     moved = device_registry.async_get_device_by_identifier(
-        (DOMAIN, OTHER_USER_ID), entry.entry_id
+        (DOMAIN, OTHER_USER_ID), config_entry.entry_id
     )
     assert moved is not None
     assert moved.id == device.id
     assert moved.identifiers == {(DOMAIN, OTHER_USER_ID)}
     assert (
         device_registry.async_get_device_by_identifier(
-            (DOMAIN, USER_ID), entry.entry_id
+            (DOMAIN, USER_ID), config_entry.entry_id
         )
         is None
     )
-    assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
+    assert (
+        len(dr.async_entries_for_config_entry(device_registry, config_entry.entry_id))
+        == 1
+    )
     for key, entity_id in entity_ids.items():
         registered = entity_registry.async_get(entity_id)
         assert registered is not None
         assert registered.unique_id == f"{OTHER_USER_ID}_{key}"
         assert registered.device_id == device.id
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
-    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
     assert (
         len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
     )  # the episode event
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_stale_rejection_does_not_refresh_again(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A 401 for a token that was already replaced uses the new one as it is.
 
     Two requests can see the same token rejected; only the first refreshes.
     """
-    entry = await setup_integration()
-    provider = entry.runtime_data.client._access_token
+    provider = config_entry.runtime_data.client._access_token
 
     assert await provider("an-access-token-replaced-earlier") == ACCESS_TOKEN
     assert not requests_to(aioclient_mock, TOKEN_URL)
@@ -383,7 +394,7 @@ async def test_stale_rejection_does_not_refresh_again(
     assert await provider(ACCESS_TOKEN) == NEW_ACCESS_TOKEN
     assert await provider(ACCESS_TOKEN) == NEW_ACCESS_TOKEN
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
 
 
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])

@@ -10,6 +10,7 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.dexcom_oauth.const import DOMAIN
@@ -28,7 +29,6 @@ from .common import (
     USER_ID,
     Advance,
     EgvsServer,
-    SetupIntegration,
     async_advance,
     devices_payload,
     egv,
@@ -61,40 +61,39 @@ async def advance_to(
         await async_advance(hass, freezer, min(timedelta(minutes=1), when - now))
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reload_during_a_gap_never_shows_an_old_reading_as_current(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """Readings stopped at 17:00: stale at 18:45, and still stale after a reload."""
-    entry = await setup_integration()
     delay = state_of(hass, DATA_DELAY)
     await advance_to(hass, freezer, START + timedelta(minutes=45))
     assert state_of(hass, VALUE) == STATE_UNAVAILABLE
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
     assert state_of(hass, VALUE) == STATE_UNAVAILABLE
     assert state_of(hass, DATA_DELAY) == delay
     assert state_of(hass, READING_TIME) == (START - timedelta(hours=1)).isoformat()
 
     # A restart of Home Assistant is an unload and a setup with a new coordinator.
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert state_of(hass, VALUE) == STATE_UNAVAILABLE
     assert state_of(hass, DATA_DELAY) == delay
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reading_turns_stale_during_an_outage(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_integration: SetupIntegration,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
     """No successful poll is needed to stop showing an old reading as current."""
-    await setup_integration()
     api_server.fail(times=1000, status=HTTPStatus.SERVICE_UNAVAILABLE)
     await advance(timedelta(minutes=10))
     assert state_of(hass, API_STATUS) == "on"
@@ -106,28 +105,28 @@ async def test_reading_turns_stale_during_an_outage(
     assert state_of(hass, DATA_DELAY) != STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_aborted_relink_keeps_the_notice_and_checks_again(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     advance: Advance,
 ) -> None:
     """A re-link that is aborted leaves a repair; checks go on every 30 minutes."""
-    entry = await setup_integration()
     refuse_refresh_token(aioclient_mock, api_server)
     api_server.fail(times=1, status=HTTPStatus.UNAUTHORIZED)
     await advance(timedelta(minutes=5))
 
-    issue_id = f"reauth_{entry.entry_id}"
+    issue_id = f"reauth_{config_entry.entry_id}"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_placeholders == {"name": "Dexcom"}
-    [flow] = reauth_flows(hass, entry)
+    [flow] = reauth_flows(hass, config_entry)
     # The user logs in as someone else (or closes the dialog): the flow ends.
     hass.config_entries.flow.async_abort(flow["flow_id"])
     await hass.async_block_till_done()
-    assert reauth_flows(hass, entry) == []
+    assert reauth_flows(hass, config_entry) == []
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
 
     asked = len(requests_to(aioclient_mock, TOKEN_URL))
@@ -136,7 +135,7 @@ async def test_aborted_relink_keeps_the_notice_and_checks_again(
     await advance(timedelta(minutes=2))
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == asked + 1
     # The check failed again, so the re-link notice is back.
-    assert len(reauth_flows(hass, entry)) == 1
+    assert len(reauth_flows(hass, config_entry)) == 1
 
     # Dexcom accepts the login again: everything clears at the next check.
     aioclient_mock.clear_requests()
@@ -146,42 +145,42 @@ async def test_aborted_relink_keeps_the_notice_and_checks_again(
     await advance(timedelta(minutes=31))
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert state_of(hass, API_STATUS) == "off"
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_repair_fix_opens_the_relink(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """Fixing the repair starts a re-authentication flow for that entry."""
-    entry = await setup_integration()
     flow = await async_create_fix_flow(
-        hass, f"reauth_{entry.entry_id}", {"entry_id": entry.entry_id}
+        hass, f"reauth_{config_entry.entry_id}", {"entry_id": config_entry.entry_id}
     )
     flow.hass = hass
     flow.handler = DOMAIN
-    flow.issue_id = f"reauth_{entry.entry_id}"
+    flow.issue_id = f"reauth_{config_entry.entry_id}"
     result = await flow.async_step_init()
     assert result["type"] is FlowResultType.FORM
-    assert reauth_flows(hass, entry) == []
+    assert reauth_flows(hass, config_entry) == []
     result = await flow.async_step_confirm({})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert len(reauth_flows(hass, entry)) == 1
+    assert len(reauth_flows(hass, config_entry)) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_device_model_follows_a_sensor_change(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     api_server: EgvsServer,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Linked as G7, later the device list says G6: the device shows G6."""
-    entry = await setup_integration()
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, USER_ID), entry.entry_id
+        (DOMAIN, USER_ID), config_entry.entry_id
     )
     assert device is not None
     assert device.model == "G7"
@@ -191,22 +190,22 @@ async def test_device_model_follows_a_sensor_change(
     aioclient_mock.get(DEVICES_URL, json=devices_payload("g6"))
     await advance_to(hass, freezer, START + timedelta(hours=12, minutes=10))
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, USER_ID), entry.entry_id
+        (DOMAIN, USER_ID), config_entry.entry_id
     )
     assert device is not None
     assert device.model == "G6"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_learned_state_written_rarely_and_on_unload(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     hass_storage: dict[str, Any],
 ) -> None:
     """Six hours of on-time readings write the state at most every 15 minutes."""
-    entry = await setup_integration()
-    coordinator = entry.runtime_data
+    coordinator = config_entry.runtime_data
     writes: list[Any] = []
     original = Store._async_write_data
 
@@ -225,26 +224,26 @@ async def test_learned_state_written_rarely_and_on_unload(
         gaps = [b - a for a, b in zip(writes, writes[1:], strict=False)]
         assert min(gaps) >= timedelta(minutes=14)
 
-        assert await hass.config_entries.async_unload(entry.entry_id)
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
         await hass.async_block_till_done()
-    key = f"{DOMAIN}.{entry.entry_id}.schedule"
+    key = f"{DOMAIN}.{config_entry.entry_id}.schedule"
     assert hass_storage[key]["data"]["schedule"] == coordinator.schedule.as_dict()
     assert hass_storage[key]["data"]["window"] == coordinator.window.as_dict()
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_retry_after_hold_is_saved_at_once(
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     hass_storage: dict[str, Any],
     advance: Advance,
 ) -> None:
     """A hold changes when to ask next, so a restart must know it: saved in seconds."""
-    entry = await setup_integration()
-    key = f"{DOMAIN}.{entry.entry_id}.schedule"
+    key = f"{DOMAIN}.{config_entry.entry_id}.schedule"
     await advance(timedelta(minutes=16))  # the first write
     assert hass_storage[key]["data"]["schedule"]["hold_until"] is None
 
     api_server.fail(status=HTTPStatus.TOO_MANY_REQUESTS, headers={"Retry-After": "900"})
-    await advance(entry.runtime_data.update_interval)
+    await advance(config_entry.runtime_data.update_interval)
     await advance(timedelta(seconds=11))
     assert hass_storage[key]["data"]["schedule"]["hold_until"] is not None

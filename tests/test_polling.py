@@ -18,7 +18,6 @@ from homeassistant.core import HomeAssistant
 from .common import (
     Advance,
     EgvsServer,
-    SetupIntegration,
     async_advance,
     coordinator_of,
     egv,
@@ -40,15 +39,15 @@ def poll_times(aioclient_mock: Any) -> list[str]:
     return [query["endDate"] for query in egvs_queries(aioclient_mock)]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_polls_just_after_the_next_reading(
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: Any,
     advance: Advance,
 ) -> None:
     """Readings appearing on time are fetched by one poll each, seconds after."""
-    entry = await setup_integration()
-    coordinator = coordinator_of(entry)
+    coordinator = coordinator_of(config_entry)
     # Newest reading 17:00 seen at 18:00: the next (17:05) is due around 18:05.
     expected = coordinator.schedule.expected_next(datetime.fromisoformat(NOW))
     assert expected is not None
@@ -71,19 +70,19 @@ async def test_polls_just_after_the_next_reading(
     assert len(poll_times(aioclient_mock)) - 1 <= 12 * 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_stall_polls_at_most_twelve_times_an_hour(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
 ) -> None:
     """With no new readings the coordinator settles on one poll per 5 minutes."""
-    entry = await setup_integration()
-    await async_advance_for(hass, freezer, entry, timedelta(hours=1))
+    await async_advance_for(hass, freezer, config_entry, timedelta(hours=1))
     before = len(poll_times(aioclient_mock))
-    await async_advance_for(hass, freezer, entry, timedelta(hours=1))
+    await async_advance_for(hass, freezer, config_entry, timedelta(hours=1))
     assert len(poll_times(aioclient_mock)) - before <= 12
-    assert coordinator_of(entry).update_interval == STALL_INTERVAL
+    assert coordinator_of(config_entry).update_interval == STALL_INTERVAL
 
 
 async def async_advance_for(
@@ -103,32 +102,32 @@ async def async_advance_for(
         elapsed += step
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_stall_then_resume(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """After a two-hour stall the backlog is fetched within five minutes."""
-    entry = await setup_integration()
-    coordinator = coordinator_of(entry)
-    await async_advance_for(hass, freezer, entry, timedelta(hours=2))
+    coordinator = coordinator_of(config_entry)
+    await async_advance_for(hass, freezer, config_entry, timedelta(hours=2))
     api_server.records += [
         egv(T17 + timedelta(hours=2, minutes=m), 150) for m in range(0, 60, 5)
     ]
-    await async_advance_for(hass, freezer, entry, timedelta(minutes=5))
+    await async_advance_for(hass, freezer, config_entry, timedelta(minutes=5))
     assert coordinator.window.newest.system_time == T17 + timedelta(hours=2, minutes=55)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_retry_after_is_honoured(
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: Any,
     advance: Advance,
 ) -> None:
     """A 429 with Retry-After: 600 holds the next poll back ten minutes."""
-    entry = await setup_integration()
-    coordinator = coordinator_of(entry)
+    coordinator = coordinator_of(config_entry)
     api_server.fail(status=429, headers={"Retry-After": "600"})
     await advance(coordinator.update_interval)
     assert not coordinator.last_update_success
@@ -141,38 +140,38 @@ async def test_retry_after_is_honoured(
     assert coordinator.last_update_success
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_schedule_survives_a_restart(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     """The learned schedule is saved and handed to the next setup."""
-    entry = await setup_integration()
-    coordinator = coordinator_of(entry)
+    coordinator = coordinator_of(config_entry)
     saved = coordinator.schedule.as_dict()
     await flush_store(coordinator.learned._store)
-    key = f"dexcom_oauth.{entry.entry_id}.schedule"
+    key = f"dexcom_oauth.{config_entry.entry_id}.schedule"
     assert hass_storage[key]["data"]["schedule"] == saved
     with patch.object(
         PollScheduler, "from_dict", wraps=PollScheduler.from_dict
     ) as from_dict:
-        assert await hass.config_entries.async_reload(entry.entry_id)
+        assert await hass.config_entries.async_reload(config_entry.entry_id)
         await hass.async_block_till_done()
     from_dict.assert_called_once_with(saved)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_removing_the_entry_forgets_the_schedule(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     """Nothing of a removed account stays in storage."""
-    entry = await setup_integration()
-    await flush_store(coordinator_of(entry).learned._store)
-    key = f"dexcom_oauth.{entry.entry_id}.schedule"
+    await flush_store(coordinator_of(config_entry).learned._store)
+    key = f"dexcom_oauth.{config_entry.entry_id}.schedule"
     assert key in hass_storage
-    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert await hass.config_entries.async_remove(config_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage

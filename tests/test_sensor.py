@@ -5,7 +5,10 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from syrupy.assertion import SnapshotAssertion
 
@@ -100,6 +103,7 @@ async def test_device(
     assert {entity.device_id for entity in entities} == {device.id}
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("readings", "expected"),
     [
@@ -124,14 +128,13 @@ async def test_device(
 async def test_trend(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
     expected: str,
 ) -> None:
     """Every trend arrow has its state; anything else is unknown."""
-    await setup_integration()
     assert state_of(hass, TREND) == expected
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("readings", "value", "glucose_range"),
     [
@@ -158,17 +161,16 @@ async def test_trend(
 async def test_out_of_range(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
     value: str,
     glucose_range: str,
 ) -> None:
     """Beyond the sensor's range the value shows the bound; the range says so."""
-    await setup_integration()
     assert state_of(hass, VALUE) == value
     assert state_of(hass, RANGE) == glucose_range
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [ending_with(egv(NEWEST, value, status="ok")) for value in (38, 401, 0, 1e300)],
@@ -177,32 +179,31 @@ async def test_out_of_range(
 async def test_implausible_value_never_shown(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
 ) -> None:
     """A value outside the sensor's range is no reading: the one before stays."""
-    await setup_integration()
     assert state_of(hass, VALUE) == "130"
     assert state_of(hass, RANGE) == "in_range"
     assert state_of(hass, READING_TIME) == (NEWEST - POLL).isoformat()
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings", [[*series(NEWEST, 12), egv(NEWEST + POLL, None, status="ok")]]
 )
 async def test_reading_without_value_not_latest(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """A reading with neither a value nor low/high does not replace the last one."""
-    entry = await setup_integration()
-    assert len(entry.runtime_data.data.readings) == 13
+    assert len(config_entry.runtime_data.data.readings) == 13
     assert state_of(hass, VALUE) == "132"
     assert state_of(hass, RANGE) == "in_range"
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
     assert hass.states.get(VALUE).attributes["reading_time"] == NEWEST.isoformat()
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [[egv(NEWEST - POLL, 175, unit="mmol/L"), egv(NEWEST, 180, unit="mmol/L")]],
@@ -210,11 +211,10 @@ async def test_reading_without_value_not_latest(
 async def test_mmol_account(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """An mmol/L account sees mmol/L, converted by Home Assistant from mg/dL."""
-    entry = await setup_integration()
     state = hass.states.get(VALUE)
     assert state is not None
     assert (
@@ -229,18 +229,17 @@ async def test_mmol_account(
     assert float(state.state) == pytest.approx(expected)
     assert float(state.state) == pytest.approx(10.0, abs=0.05)
     # One decimal, as mmol/L values are read.
-    entry = entity_registry.async_get(VALUE)
-    assert entry is not None
-    assert entry.options["sensor"]["suggested_display_precision"] == 1
+    config_entry = entity_registry.async_get(VALUE)
+    assert config_entry is not None
+    assert config_entry.options["sensor"]["suggested_display_precision"] == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_mg_dl_account_stays_mg_dl(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
 ) -> None:
     """An mg/dL account is not converted."""
-    await setup_integration()
     state = hass.states.get(VALUE)
     assert state is not None
     assert state.state == "132"
@@ -250,9 +249,10 @@ async def test_mg_dl_account_stays_mg_dl(
     )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_stale_reading_unavailable(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
@@ -262,8 +262,7 @@ async def test_stale_reading_unavailable(
     17:00 reading is overdue after 18:25; the reading time and the delay
     stay, to show how old the last one is.
     """
-    entry = await setup_integration()
-    coordinator = entry.runtime_data
+    coordinator = config_entry.runtime_data
     await advance(timedelta(minutes=20))
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
@@ -285,25 +284,23 @@ async def test_stale_reading_unavailable(
     assert state_of(hass, READING_TIME) == (START - timedelta(minutes=20)).isoformat()
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [[]])
 async def test_no_readings(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
 ) -> None:
     """Without any reading, nothing claims a glucose value or a reading time."""
-    await setup_integration()
     for entity_id in (*CURRENT_ONLY, READING_TIME, DATA_DELAY):
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reading_time_attribute(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
 ) -> None:
     """Value and trend carry the time of the reading they show."""
-    await setup_integration()
     for entity_id in CURRENT_ONLY:
         state = hass.states.get(entity_id)
         assert state is not None

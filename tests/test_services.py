@@ -4,18 +4,13 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .common import (
-    EgvsServer,
-    SetupIntegration,
-    egv,
-    egvs_queries,
-    refuse_refresh_token,
-)
+from .common import EgvsServer, egv, egvs_queries, refuse_refresh_token
 from .conftest import NOW
 
 
@@ -30,14 +25,14 @@ async def get_readings(hass: HomeAssistant, entry_id: str, start: str, end: str)
     )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_returns_readings_at_their_times(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: Any,
 ) -> None:
     """Readings come back with time, value, trend, rate and range."""
-    entry = await setup_integration()
     low = egv(
         datetime.fromisoformat("2026-11-23T17:10:00+00:00"),
         None,
@@ -48,7 +43,7 @@ async def test_returns_readings_at_their_times(
     api_server.records.append(low)
     response = await get_readings(
         hass,
-        entry.entry_id,
+        config_entry.entry_id,
         "2026-11-23T16:58:00+00:00",
         "2026-11-23T17:30:00+00:00",
     )
@@ -76,13 +71,13 @@ async def test_returns_readings_at_their_times(
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_low_and_high_show_their_bounds(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
 ) -> None:
     """LOW 39 and HIGH 401 come back as 40 and 400, as the sensor shows them."""
-    entry = await setup_integration()
     api_server.records.append(
         egv(datetime.fromisoformat("2026-11-23T17:05:00+00:00"), 39, status="low")
     )
@@ -91,7 +86,7 @@ async def test_low_and_high_show_their_bounds(
     )
     response = await get_readings(
         hass,
-        entry.entry_id,
+        config_entry.entry_id,
         "2026-11-23T17:05:00+00:00",
         "2026-11-23T17:15:00+00:00",
     )
@@ -101,31 +96,31 @@ async def test_low_and_high_show_their_bounds(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reading_at_end_is_excluded(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """Readings are those taken at or after start and before end, whatever Dexcom sends."""
-    entry = await setup_integration()
     response = await get_readings(
         hass,
-        entry.entry_id,
+        config_entry.entry_id,
         "2026-11-23T16:55:00+00:00",
         "2026-11-23T17:00:00+00:00",
     )
     assert [r["time"] for r in response["readings"]] == ["2026-11-23T16:55:00+00:00"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_naive_times_are_local(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: Any,
 ) -> None:
     """A time without zone is read in Home Assistant's time zone."""
-    entry = await setup_integration()
     await hass.config.async_set_time_zone("America/Los_Angeles")
     await get_readings(
-        hass, entry.entry_id, "2026-11-23 08:00:00", "2026-11-23 09:00:00"
+        hass, config_entry.entry_id, "2026-11-23 08:00:00", "2026-11-23 09:00:00"
     )
     assert egvs_queries(aioclient_mock)[-1] == {
         "startDate": "2026-11-23T16:00:00",
@@ -133,6 +128,7 @@ async def test_naive_times_are_local(
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("start", "end", "key"),
     [
@@ -151,52 +147,54 @@ async def test_naive_times_are_local(
 )
 async def test_validation(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     start: str,
     end: str,
     key: str,
 ) -> None:
     """Bad ranges are refused with a translated error before any request."""
-    entry = await setup_integration()
     with pytest.raises(ServiceValidationError) as err:
-        await get_readings(hass, entry.entry_id, start, end)
+        await get_readings(hass, config_entry.entry_id, start, end)
     assert err.value.translation_key == key
     assert err.value.translation_domain == DOMAIN
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_unknown_entry(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
 ) -> None:
     """An entry id that is not ours is refused."""
-    await setup_integration()
     with pytest.raises(ServiceValidationError):
         await get_readings(hass, "nope", "2026-11-23T16:00:00+00:00", NOW)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_api_error(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
 ) -> None:
     """Dexcom failing is a translated error, not a crash."""
-    entry = await setup_integration()
     api_server.fail(status=503, text="down")
     with pytest.raises(HomeAssistantError) as err:
-        await get_readings(hass, entry.entry_id, "2026-11-23T16:00:00+00:00", NOW)
+        await get_readings(
+            hass, config_entry.entry_id, "2026-11-23T16:00:00+00:00", NOW
+        )
     assert err.value.translation_key == "api_error"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_auth_error_starts_reauth(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: Any,
 ) -> None:
     """A login Dexcom refuses asks the user to re-link."""
-    entry = await setup_integration()
     refuse_refresh_token(aioclient_mock)
     with pytest.raises(HomeAssistantError) as err:
-        await get_readings(hass, entry.entry_id, "2026-11-23T16:00:00+00:00", NOW)
+        await get_readings(
+            hass, config_entry.entry_id, "2026-11-23T16:00:00+00:00", NOW
+        )
     assert err.value.translation_key == "auth_failed"
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]

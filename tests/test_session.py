@@ -6,6 +6,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.client import GlucoseReading
 from custom_components.dexcom_oauth.const import DOMAIN
@@ -17,7 +18,7 @@ from custom_components.dexcom_oauth.session import (
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
-from .common import SetupIntegration, egv, reading, series
+from .common import egv, reading, series
 from .conftest import NOW
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -168,6 +169,7 @@ def test_tracker_round_trip() -> None:
 NEWEST = datetime.fromisoformat(NOW) - timedelta(hours=1)
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [
@@ -183,11 +185,10 @@ NEWEST = datetime.fromisoformat(NOW) - timedelta(hours=1)
 async def test_session_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
     """A G7 sensor change in the readings shows its start and end; kept on reload."""
-    entry = await setup_integration()
     first = NEWEST - FIVE * 47
     start = hass.states.get(START_SENSOR)
     assert start is not None
@@ -202,9 +203,9 @@ async def test_session_entities(
         == (first - timedelta(minutes=30) + timedelta(days=10, hours=12)).isoformat()
     )
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
-    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.alerts"]["data"]
+    stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}.alerts"]["data"]
     assert "tx-new-sensor" not in str(stored)
     start = hass.states.get(START_SENSOR)
     assert start is not None

@@ -70,14 +70,13 @@ async def next_reading(
     await async_advance(hass, freezer, POLL)
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [[*series(NEWEST - POLL, 11), egv(NEWEST, 62)]])
 async def test_levels_and_level_binary_sensors(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
     advance: Advance,
 ) -> None:
     """The low level comes from the schedule; the reading is judged against it."""
-    await setup_integration()
     assert state(hass, LOW_LEVEL).state == "70.0"
     assert state(hass, LOW_LEVEL).attributes["schedule"] == "Default"
     assert state(hass, HIGH_LEVEL).state == STATE_UNKNOWN  # no high alert set
@@ -267,28 +266,27 @@ async def test_log_failures_never_break_the_readings(
     assert state(hass, "sensor.dexcom_glucose_value").state == "120"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [[egv(NEWEST - POLL * i, 120, unit="mmol/L") for i in range(3)]],
 )
 async def test_levels_follow_an_mmol_account(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account sees its levels in mmol/L, with a decimal."""
-    await setup_integration()
     low = state(hass, LOW_LEVEL)
     assert low.attributes["unit_of_measurement"] == "mmol/L"
     assert round(float(low.state), 1) == 3.9
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_get_events_action(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     events_server: EgvsServer,
 ) -> None:
     """get_events returns the range's events at their times; deleted ones are left out."""
-    entry = await setup_integration()
     events_server.records.extend(
         [
             event(NEWEST - timedelta(hours=1), "carbs", "30"),
@@ -301,7 +299,7 @@ async def test_get_events_action(
         DOMAIN,
         "get_events",
         {
-            "config_entry_id": entry.entry_id,
+            "config_entry_id": config_entry.entry_id,
             "start": (NEWEST - timedelta(hours=1)).isoformat(),
             "end": (NEWEST + timedelta(minutes=30)).isoformat(),
         },
@@ -330,14 +328,13 @@ async def test_get_events_action(
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [[]])
 async def test_account_without_readings(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Without readings the logs are still fetched; level binary sensors wait."""
-    await setup_integration()
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == 1
     assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
     assert state(hass, LOW_LEVEL).state == "70.0"

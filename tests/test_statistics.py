@@ -84,15 +84,15 @@ async def settle(hass: HomeAssistant) -> None:
     await async_wait_recording_done(hass)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_readings_land_at_their_true_hours(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: Any,
 ) -> None:
     """Readings taken 16:05-17:00 and seen at 18:00 count for 16:00 and 17:00."""
-    entry = await setup_integration()
     await settle(hass)
-    stats = await hourly(hass, entry)
+    stats = await hourly(hass, config_entry)
     # series(): 110, 112, …, 132 at 16:05 … 17:00.
     assert stats == {
         T17 - timedelta(hours=1): (sum(range(110, 131, 2)) / 11, 110, 130),
@@ -173,33 +173,33 @@ async def test_thirty_day_backfill(
     assert len(stats) == 3
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reload_is_idempotent(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     aioclient_mock: Any,
 ) -> None:
     """Reloading rewrites the last hour from complete data, nothing twice."""
-    entry = await setup_integration()
     await settle(hass)
-    before = await hourly(hass, entry)
+    before = await hourly(hass, config_entry)
     calls = len(egvs_queries(aioclient_mock))
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await settle(hass)
-    assert await hourly(hass, entry) == before
+    assert await hourly(hass, config_entry) == before
     # After a reload only the coordinator's refresh asks for egvs: the last
     # written hour is inside the kept day, so no backfill request is made.
     assert len(egvs_queries(aioclient_mock)) == calls + 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_outage_hours_filled_when_api_returns(
     hass: HomeAssistant,
     aioclient_mock: Any,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Hours taken during an outage are written once Dexcom answers again."""
-    entry = await setup_integration()
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     await settle(hass)
     api_server.fail(times=30, status=503, text="down")
@@ -213,7 +213,7 @@ async def test_outage_hours_filled_when_api_returns(
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
     await settle(hass)
-    stats = await hourly(hass, entry)
+    stats = await hourly(hass, config_entry)
     assert set(stats) == {
         T17 - timedelta(hours=1),
         T17,

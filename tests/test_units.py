@@ -144,14 +144,13 @@ async def test_unit_search_failing_keeps_mg_dl(
     assert unit_of(hass, VALUE) == "mg/dL"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_rate_follows_the_unit_the_user_picks(
     hass: HomeAssistant,
     api_payloads: None,
-    setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Switching the value to mmol/L reloads the entry; the rate follows."""
-    await setup_integration()
     assert unit_of(hass, TREND_RATE) == "mg/dL/min"
     entity_registry.async_update_entity_options(
         VALUE, "sensor", {"unit_of_measurement": "mmol/L"}

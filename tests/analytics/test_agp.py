@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 import iglu_python as iglu
 import pandas as pd
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.analytics.agp import PERCENTILES, agp, percentile
 from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from tests.common import SetupIntegration, egv
+from tests.common import egv
 
 from .common import END, FIVE, USERS, simulator_trace
 from .test_sensors import records
@@ -92,16 +93,16 @@ def readings() -> list[dict[str, Any]]:
     )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_get_agp_action(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
 ) -> None:
     """The action returns the profile in HA's time zone, the measures and episodes."""
-    entry = await setup_integration()
     response = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": entry.entry_id},
+        {"config_entry_id": config_entry.entry_id},
         blocking=True,
         return_response=True,
     )
@@ -128,7 +129,7 @@ async def test_get_agp_action(
     short = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": entry.entry_id, "days": 1},
+        {"config_entry_id": config_entry.entry_id, "days": 1},
         blocking=True,
         return_response=True,
     )
@@ -136,20 +137,20 @@ async def test_get_agp_action(
     assert short["measures"]["readings"] < measures["readings"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_get_agp_without_enough_data(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: Any,
 ) -> None:
     """Too few readings: the measures are None, the sufficiency says why."""
-    entry = await setup_integration()
     api_server.records[:] = [egv(END - timedelta(hours=1), 120)]
-    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     response = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": entry.entry_id, "days": 14},
+        {"config_entry_id": config_entry.entry_id, "days": 14},
         blocking=True,
         return_response=True,
     )

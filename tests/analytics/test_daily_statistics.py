@@ -89,19 +89,19 @@ async def daily(
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_backfill_on_link_and_late_readings(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Linking writes about 90 local days with three requests; late ones rewrite."""
-    entry = await setup_integration()
     # The recorder's debug log prints registry events, device identifiers included.
     caplog.set_level(logging.INFO, "homeassistant.components.recorder")
-    means = await daily(hass, entry, "mean_glucose")
+    means = await daily(hass, config_entry, "mean_glucose")
     requests = history_queries(aioclient_mock)
     assert len(requests) == 3  # 90 days, at most 30 days per request
     today = LAST.astimezone(TESTS_TIME_ZONE).date()
@@ -110,19 +110,19 @@ async def test_backfill_on_link_and_late_readings(
     assert max(means) == today - timedelta(days=1)
     for day, mean in means.items():
         assert mean == 100 + day.day
-    active = await daily(hass, entry, "cgm_active")
+    active = await daily(hass, config_entry, "cgm_active")
     assert set(active) == set(means)
     assert all(value == pytest.approx(100, abs=0.5) for value in active.values())
-    in_range = await daily(hass, entry, "time_in_range")
+    in_range = await daily(hass, config_entry, "time_in_range")
     assert all(value == 100 for value in in_range.values())
 
     # A reading after midnight completes today; a late one changes yesterday.
     ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
     names = {i["statistic_id"]: i["name"] for i in ids}
-    assert names[daily_statistic_id(entry, "time_in_range")] == (
+    assert names[daily_statistic_id(config_entry, "time_in_range")] == (
         "Dexcom time in range (daily)"
     )
-    assert all(entry.unique_id not in statistic_id for statistic_id in names)
+    assert all(config_entry.unique_id not in statistic_id for statistic_id in names)
     midnight, _ = day_bounds(today + timedelta(days=1), TESTS_TIME_ZONE)
     rest = [LAST + i * FIVE for i in range(1, (midnight - LAST) // FIVE + 3)]
     held_back = [t for t in rest if midnight - timedelta(hours=1) <= t < midnight]
@@ -130,24 +130,24 @@ async def test_backfill_on_link_and_late_readings(
     freezer.move_to(midnight + timedelta(minutes=15))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    active = await daily(hass, entry, "cgm_active")
+    active = await daily(hass, config_entry, "cgm_active")
     assert active[today] == pytest.approx(100 * (288 - 12) / 288)
     # The hour before midnight arrives late (a backlog): the day is rewritten.
     api_server.records.extend(egv(t, 150) for t in held_back)
     freezer.tick(timedelta(minutes=5))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    active = await daily(hass, entry, "cgm_active")
+    active = await daily(hass, config_entry, "cgm_active")
     assert active[today] == pytest.approx(100)
-    means = await daily(hass, entry, "mean_glucose")
+    means = await daily(hass, config_entry, "mean_glucose")
 
     # A reload writes the kept days again, without a second backfill.
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(history_queries(aioclient_mock)) == 4
-    assert await daily(hass, entry, "mean_glucose") == means
+    assert await daily(hass, config_entry, "mean_glucose") == means
 
-    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.config_entries.async_remove(config_entry.entry_id)
     await async_wait_recording_done(hass)
     ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
     assert not [i for i in ids if i["statistic_id"].startswith("dexcom_oauth:daily_")]

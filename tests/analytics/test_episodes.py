@@ -6,6 +6,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
 )
@@ -16,7 +17,7 @@ from custom_components.dexcom_oauth.analytics.episodes import (
     find_episodes,
 )
 from homeassistant.core import HomeAssistant
-from tests.common import EgvsServer, SetupIntegration, egv
+from tests.common import EgvsServer, egv
 
 from .common import END, FIVE
 
@@ -108,15 +109,15 @@ def readings() -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_each_episode_fires_once(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     hass_storage: dict[str, Any],
 ) -> None:
     """Episodes ending after the link fire once, at their true times, across restarts."""
-    entry = await setup_integration()
     events = async_capture_events(hass, "state_changed")
     assert hass.states.get(EVENT_ENTITY).state == "unknown"
     api_server.records.extend(low_then_back(END + timedelta(minutes=5)))
@@ -136,8 +137,8 @@ async def test_each_episode_fires_once(
             (END + 5 * FIVE).isoformat(),
         ),
     ]
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    saved = hass_storage[f"dexcom_oauth.{entry.entry_id}.episodes"]["data"]
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    saved = hass_storage[f"dexcom_oauth.{config_entry.entry_id}.episodes"]["data"]
     assert saved == {"fired_until": (END + 5 * FIVE).isoformat()}
     await hass.async_block_till_done(wait_background_tasks=True)
     freezer.tick(timedelta(minutes=10))
@@ -146,16 +147,16 @@ async def test_each_episode_fires_once(
     assert len(fires(events)) == 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_removing_the_entry_deletes_what_was_fired(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
+    config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
     """The stored end of the last fired episode goes with the entry."""
-    entry = await setup_integration()
     await hass.async_block_till_done()
-    key = f"dexcom_oauth.{entry.entry_id}.episodes"
-    await hass.config_entries.async_unload(entry.entry_id)
+    key = f"dexcom_oauth.{config_entry.entry_id}.episodes"
+    await hass.config_entries.async_unload(config_entry.entry_id)
     assert key in hass_storage
-    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.config_entries.async_remove(config_entry.entry_id)
     assert key not in hass_storage

@@ -70,14 +70,13 @@ def readings() -> list[dict[str, Any]]:
     )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_measures_of_14d_and_24h(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
     """One request fetches the 14 days; each sensor shows its window's measure."""
-    await setup_integration()
     assert len(history_queries(aioclient_mock)) == 1
     trace = simulator_trace("SandboxUser4")
     history = ReadingHistory()
@@ -112,13 +111,12 @@ async def test_measures_of_14d_and_24h(
     assert state(hass, "glucose_cv_14d").attributes["standard_deviation"] > 0
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_measures_turn_unknown_when_readings_stop(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_integration: SetupIntegration,
 ) -> None:
     """Without new readings the windows move on: CGM active falls, measures go unknown."""
-    await setup_integration()
     assert state(hass, "time_in_range_24h").state != "unknown"
     freezer.tick(timedelta(hours=12))
     async_fire_time_changed(hass)
@@ -153,6 +151,7 @@ async def test_history_request_failure_is_retried(
     assert state(hass, "time_in_range_14d").state != "unknown"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("readings", "change"),
     [
@@ -183,11 +182,9 @@ async def test_history_request_failure_is_retried(
 )
 async def test_glucose_change(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
     change: str,
 ) -> None:
     """The change needs a previous reading at most 10 minutes older, neither LOW nor HIGH."""
-    await setup_integration()
     assert state(hass, "glucose_change").state == change
 
 
@@ -209,6 +206,7 @@ def test_no_change_without_readings() -> None:
     assert glucose_change(data) is None
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [
@@ -220,10 +218,8 @@ def test_no_change_without_readings() -> None:
 )
 async def test_mmol_account_sees_mmol(
     hass: HomeAssistant,
-    setup_integration: SetupIntegration,
 ) -> None:
     """An mmol/L account's mean glucose and glucose change are shown in mmol/L."""
-    await setup_integration()
     mean = state(hass, "mean_glucose_24h")
     assert mean.attributes["unit_of_measurement"] == "mmol/L"
     assert float(mean.state) == pytest.approx(5.55, abs=0.03)
