@@ -863,12 +863,11 @@ def entity_ids(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, str]:
     }
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_existing_entry_renamed_by_reconfigure(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    api_payloads: None,
     config_entry: MockConfigEntry,
 ) -> None:
     """An entry linked as "Dexcom" keeps its entity IDs (and history) when named.
@@ -894,13 +893,12 @@ async def test_existing_entry_renamed_by_reconfigure(
     assert state.attributes["friendly_name"] == "Alex Glucose value"
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     ("device_name_by_user", "shown"), [(None, "Sam"), ("Grandma", "Grandma")]
 )
 async def test_renamed_entry_names_device_after_reload(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
     device_name_by_user: str | None,
     shown: str,

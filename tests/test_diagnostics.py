@@ -15,10 +15,9 @@ from homeassistant.core import HomeAssistant
 from .common import SECRETS
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_diagnostics(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
     snapshot: SnapshotAssertion,
@@ -42,7 +41,7 @@ async def test_diagnostics(
     assert len(diagnostics["recent_readings"]) == 12
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     "entry_data",
     [
@@ -62,7 +61,6 @@ async def test_diagnostics(
 )
 async def test_diagnostics_show_only_known_harmless_fields(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:

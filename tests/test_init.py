@@ -69,10 +69,9 @@ def token_endpoint(aioclient_mock: AiohttpClientMocker) -> None:
     aioclient_mock.post(TOKEN_URL, json=token_payload())
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_setup_and_unload(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
 ) -> None:
     """The entry loads with its sensors and unloads cleanly."""
@@ -86,10 +85,9 @@ async def test_setup_and_unload(
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_reload(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
@@ -191,11 +189,10 @@ async def test_rejected_twice_is_retried_not_relinked(
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [ACCESS_TOKEN, NEW_ACCESS_TOKEN]
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_expired_token_refreshed_at_setup(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
@@ -323,10 +320,9 @@ async def test_token_endpoint_down_retries_setup(
     assert not reauth_flows(hass, entry)
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_new_account_id_moves_registry_ids(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
@@ -375,10 +371,9 @@ async def test_new_account_id_moves_registry_ids(
     )  # the episode event
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_stale_rejection_does_not_refresh_again(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:

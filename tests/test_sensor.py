@@ -103,7 +103,7 @@ async def test_device(
     assert {entity.device_id for entity in entities} == {device.id}
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     ("readings", "expected"),
     [
@@ -127,14 +127,13 @@ async def test_device(
 )
 async def test_trend(
     hass: HomeAssistant,
-    api_payloads: None,
     expected: str,
 ) -> None:
     """Every trend arrow has its state; anything else is unknown."""
     assert state_of(hass, TREND) == expected
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     ("readings", "value", "glucose_range"),
     [
@@ -160,7 +159,6 @@ async def test_trend(
 )
 async def test_out_of_range(
     hass: HomeAssistant,
-    api_payloads: None,
     value: str,
     glucose_range: str,
 ) -> None:
@@ -170,7 +168,7 @@ async def test_out_of_range(
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     "readings",
     [ending_with(egv(NEWEST, value, status="ok")) for value in (38, 401, 0, 1e300)],
@@ -178,7 +176,6 @@ async def test_out_of_range(
 )
 async def test_implausible_value_never_shown(
     hass: HomeAssistant,
-    api_payloads: None,
 ) -> None:
     """A value outside the sensor's range is no reading: the one before stays."""
     assert state_of(hass, VALUE) == "130"
@@ -186,13 +183,12 @@ async def test_implausible_value_never_shown(
     assert state_of(hass, READING_TIME) == (NEWEST - POLL).isoformat()
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     "readings", [[*series(NEWEST, 12), egv(NEWEST + POLL, None, status="ok")]]
 )
 async def test_reading_without_value_not_latest(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
 ) -> None:
     """A reading with neither a value nor low/high does not replace the last one."""
@@ -203,14 +199,13 @@ async def test_reading_without_value_not_latest(
     assert hass.states.get(VALUE).attributes["reading_time"] == NEWEST.isoformat()
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     "readings",
     [[egv(NEWEST - POLL, 175, unit="mmol/L"), egv(NEWEST, 180, unit="mmol/L")]],
 )
 async def test_mmol_account(
     hass: HomeAssistant,
-    api_payloads: None,
     config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
@@ -234,10 +229,9 @@ async def test_mmol_account(
     assert config_entry.options["sensor"]["suggested_display_precision"] == 1
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_mg_dl_account_stays_mg_dl(
     hass: HomeAssistant,
-    api_payloads: None,
 ) -> None:
     """An mg/dL account is not converted."""
     state = hass.states.get(VALUE)
@@ -284,21 +278,19 @@ async def test_stale_reading_unavailable(
     assert state_of(hass, READING_TIME) == (START - timedelta(minutes=20)).isoformat()
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize("readings", [[]])
 async def test_no_readings(
     hass: HomeAssistant,
-    api_payloads: None,
 ) -> None:
     """Without any reading, nothing claims a glucose value or a reading time."""
     for entity_id in (*CURRENT_ONLY, READING_TIME, DATA_DELAY):
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_reading_time_attribute(
     hass: HomeAssistant,
-    api_payloads: None,
 ) -> None:
     """Value and trend carry the time of the reading they show."""
     for entity_id in CURRENT_ONLY:

@@ -144,10 +144,9 @@ async def test_unit_search_failing_keeps_mg_dl(
     assert unit_of(hass, VALUE) == "mg/dL"
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_rate_follows_the_unit_the_user_picks(
     hass: HomeAssistant,
-    api_payloads: None,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Switching the value to mmol/L reloads the entry; the rate follows."""
