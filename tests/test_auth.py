@@ -297,7 +297,7 @@ async def test_refresh_in_flight_survives_reload(
 ) -> None:
     """A reload during a refresh waits for it and uses the token it stored.
 
-    Before, the unload cancelled the refresh and the reloaded config_entry sent the
+    Before, the unload cancelled the refresh and the reloaded entry sent the
     same single-use refresh token again: 200, then invalid_grant, and reauth.
     """
     sent, release = await start_refresh(

@@ -20,8 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from tests.common import egv
 
-from .common import END, FIVE, USERS, simulator_trace
-from .test_sensors import records
+from .common import END, FIVE, USERS, sandbox_records, simulator_trace
 
 ZONE = ZoneInfo("America/New_York")
 
@@ -84,13 +83,7 @@ def test_empty_bins_and_percentile_edges() -> None:
 @pytest.fixture
 def readings() -> list[dict[str, Any]]:
     """Fourteen days of SandboxUser2, ending an hour before NOW."""
-    return records(
-        tuple(
-            r
-            for r in simulator_trace("SandboxUser2")
-            if r.system_time <= END - timedelta(hours=1)
-        )
-    )
+    return sandbox_records("SandboxUser2")
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -10,11 +10,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.analytics.metrics import measures
-from custom_components.dexcom_oauth.client import (
-    GlucoseReading,
-    GlucoseStatus,
-    GlucoseUnit,
-)
+from custom_components.dexcom_oauth.client import GlucoseUnit
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.coordinator import DexcomData
 from custom_components.dexcom_oauth.sensor_analytics import glucose_change
@@ -31,22 +27,9 @@ from tests.common import (
     mock_api,
 )
 
-from .common import END, FIVE, random_trace, simulator_trace
+from .common import END, FIVE, random_trace, sandbox_records, simulator_trace
 
 SPAN = timedelta(days=14)
-
-
-def records(trace: tuple[GlucoseReading, ...]) -> list[dict[str, Any]]:
-    """Return the trace as Dexcom's egv records."""
-    return [
-        egv(
-            r.system_time,
-            r.value,
-            status=r.status.value if r.status is not GlucoseStatus.OK else "ok",
-            record_id=r.record_id,
-        )
-        for r in trace
-    ]
 
 
 def state(hass: HomeAssistant, key: str) -> Any:
@@ -61,13 +44,7 @@ def state(hass: HomeAssistant, key: str) -> Any:
 @pytest.fixture
 def readings() -> list[dict[str, Any]]:
     """Fourteen days of SandboxUser4, ending an hour before NOW."""
-    return records(
-        tuple(
-            r
-            for r in simulator_trace("SandboxUser4")
-            if r.system_time <= END - timedelta(hours=1)
-        )
-    )
+    return sandbox_records("SandboxUser4")
 
 
 @pytest.mark.usefixtures("init_integration")

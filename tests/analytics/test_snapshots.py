@@ -1,6 +1,5 @@
 """Snapshots of the analytics entities with 14 days of SandboxUser4."""
 
-from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -13,20 +12,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from tests.common import SetupIntegration
 
-from .common import END, simulator_trace
-from .test_sensors import records
+from .common import sandbox_records
 
 
 @pytest.fixture
 def readings() -> list[dict[str, Any]]:
     """Return fourteen days of SandboxUser4, ending an hour before NOW."""
-    return records(
-        tuple(
-            r
-            for r in simulator_trace("SandboxUser4")
-            if r.system_time <= END - timedelta(hours=1)
-        )
-    )
+    return sandbox_records("SandboxUser4")
 
 
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.EVENT])
