@@ -29,6 +29,13 @@ from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 
+# The tests' present: Home Assistant's clock while an account is set up.
+NOW = "2026-11-23T18:00:00+00:00"
+START = datetime.fromisoformat(NOW)
+# The fixture account's newest reading, an hour before NOW (a US-style delay).
+NEWEST = START - timedelta(hours=1)
+# How often Dexcom takes a reading.
+POLL = timedelta(minutes=5)
 # Home Assistant's time zone in tests.
 TESTS_TIME_ZONE = ZoneInfo("US/Pacific")
 CLIENT_ID = "test-client-id-5d1a"

@@ -24,6 +24,7 @@ from .common import (
     BASE_URL,
     CLIENT_ID,
     CLIENT_SECRET,
+    NOW,
     REFRESH_TOKEN,
     SANDBOX_URL,
     SECRETS,
@@ -36,8 +37,6 @@ from .common import (
     series,
     serve_api,
 )
-
-NOW = "2026-11-23T18:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)

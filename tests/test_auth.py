@@ -45,6 +45,7 @@ from .common import (
     EGVS_URL,
     NEW_ACCESS_TOKEN,
     NEW_REFRESH_TOKEN,
+    NOW,
     REFRESH_TOKEN,
     SECRETS,
     TOKEN_URL,
@@ -57,7 +58,6 @@ from .common import (
     requests_to,
     token_payload,
 )
-from .conftest import NOW
 
 EXPIRY = datetime.fromisoformat(NOW).timestamp() + 7200
 OTHER_HOST_TOKEN_URL = "https://elsewhere.example/v2/oauth2/token"

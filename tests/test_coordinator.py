@@ -20,6 +20,8 @@ from homeassistant.helpers import device_registry as dr
 from .common import (
     DEVICES_URL,
     EGVS_URL,
+    POLL,
+    START,
     TOKEN_URL,
     USER_ID,
     Advance,
@@ -31,10 +33,7 @@ from .common import (
     series,
     token_payload,
 )
-from .conftest import NOW
 
-START = datetime.fromisoformat(NOW)
-POLL = timedelta(minutes=5)
 VALUE_ENTITY = "sensor.dexcom_glucose_value"
 COORDINATOR_LOGGER = "custom_components.dexcom_oauth.coordinator"
 

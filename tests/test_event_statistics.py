@@ -22,10 +22,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
 
-from .common import Advance, EgvsServer, SetupIntegration, alert, egv, event
-from .conftest import NOW
+from .common import START, Advance, EgvsServer, SetupIntegration, alert, egv, event
 
-START = datetime.fromisoformat(NOW)
 UTC = START.tzinfo
 # Home Assistant's test time zone is US/Pacific: local midnight is 08:00 UTC.
 NOV_22 = datetime(2026, 11, 22, 8, tzinfo=UTC)

@@ -30,6 +30,7 @@ from .common import (
     EGVS_URL,
     NEW_ACCESS_TOKEN,
     NEW_REFRESH_TOKEN,
+    NOW,
     OTHER_USER_ID,
     READING_SENSOR_KEYS,
     REFRESH_TOKEN,
@@ -47,7 +48,6 @@ from .common import (
     requests_to,
     token_payload,
 )
-from .conftest import NOW
 
 # Alert levels (3), last events (4), session (2), level binary sensors (3), alert event (1).
 SETTINGS_ENTITIES = 13

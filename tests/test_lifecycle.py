@@ -25,6 +25,7 @@ from homeassistant.helpers.storage import Store
 from .common import (
     DEVICES_URL,
     EGVS_URL,
+    START,
     TOKEN_URL,
     USER_ID,
     Advance,
@@ -38,9 +39,7 @@ from .common import (
     state_of,
     token_payload,
 )
-from .conftest import NOW
 
-START = datetime.fromisoformat(NOW)
 VALUE = "sensor.dexcom_glucose_value"
 READING_TIME = "sensor.dexcom_reading_time"
 DATA_DELAY = "sensor.dexcom_data_delay"

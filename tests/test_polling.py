@@ -16,6 +16,7 @@ from custom_components.dexcom_oauth.schedule import (
 from homeassistant.core import HomeAssistant
 
 from .common import (
+    NOW,
     Advance,
     EgvsServer,
     async_advance,
@@ -23,7 +24,6 @@ from .common import (
     egv,
     egvs_queries,
 )
-from .conftest import NOW
 
 T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
 

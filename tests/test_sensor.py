@@ -1,6 +1,6 @@
 """Glucose sensors: states, device, trends, out-of-range readings, units, staleness."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -26,6 +26,9 @@ from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverter
 
 from .common import (
+    NEWEST,
+    POLL,
+    START,
     USER_ID,
     Advance,
     EgvsServer,
@@ -35,12 +38,6 @@ from .common import (
     series,
     state_of,
 )
-from .conftest import NOW
-
-START = datetime.fromisoformat(NOW)
-# The fixture account's newest reading, an hour before NOW.
-NEWEST = START - timedelta(hours=1)
-POLL = timedelta(minutes=5)
 
 VALUE = "sensor.dexcom_glucose_value"
 TREND = "sensor.dexcom_glucose_trend"

@@ -10,8 +10,7 @@ from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .common import EgvsServer, egv, egvs_queries, refuse_refresh_token
-from .conftest import NOW
+from .common import NOW, EgvsServer, egv, egvs_queries, refuse_refresh_token
 
 
 async def get_readings(hass: HomeAssistant, entry_id: str, start: str, end: str) -> Any:

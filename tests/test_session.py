@@ -18,8 +18,7 @@ from custom_components.dexcom_oauth.session import (
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
-from .common import egv, reading, series
-from .conftest import NOW
+from .common import NEWEST, egv, reading, series
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 FIVE = timedelta(minutes=5)
@@ -164,9 +163,6 @@ def test_tracker_round_trip() -> None:
         fresh = SessionTracker()
         fresh.restore(junk)
         assert fresh.session is None
-
-
-NEWEST = datetime.fromisoformat(NOW) - timedelta(hours=1)
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -22,6 +22,9 @@ from homeassistant.core import HomeAssistant
 from .common import (
     ALERTS_URL,
     EVENTS_URL,
+    NEWEST,
+    POLL,
+    START,
     Advance,
     EgvsServer,
     SetupIntegration,
@@ -32,11 +35,6 @@ from .common import (
     requests_to,
     series,
 )
-from .conftest import NOW
-
-START = datetime.fromisoformat(NOW)
-NEWEST = START - timedelta(hours=1)
-POLL = timedelta(minutes=5)
 
 LOW_LEVEL = "sensor.dexcom_low_alert_level"
 HIGH_LEVEL = "sensor.dexcom_high_alert_level"

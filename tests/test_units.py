@@ -1,7 +1,7 @@
 """mmol/L from the start: the account's unit from every source, the rate follows it."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +16,7 @@ from .common import (
     BASE_URL,
     DEVICES_URL,
     EGVS_URL,
+    START,
     Advance,
     EgvsServer,
     SetupIntegration,
@@ -24,9 +25,7 @@ from .common import (
     egv,
     requests_to,
 )
-from .conftest import NOW
 
-START = datetime.fromisoformat(NOW)
 VALUE = "sensor.dexcom_glucose_value"
 TREND_RATE = "sensor.dexcom_glucose_trend_rate"
 DATA_RANGE_URL = f"{BASE_URL}/v3/users/self/dataRange"
