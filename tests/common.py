@@ -27,7 +27,7 @@ from custom_components.dexcom_oauth.client import (
 )
 from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 
 # The tests' present: Home Assistant's clock while an account is set up.
 NOW = "2026-11-23T18:00:00+00:00"
@@ -432,11 +432,16 @@ def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
     ]
 
 
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state, failing clearly when it does not exist."""
+def entity_state(hass: HomeAssistant, entity_id: str) -> State:
+    """Return an entity's state object, failing clearly when it does not exist."""
     state = hass.states.get(entity_id)
     assert state is not None, f"{entity_id} does not exist"
-    return state.state
+    return state
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state, failing clearly when it does not exist."""
+    return entity_state(hass, entity_id).state
 
 
 def coordinator_of(entry: MockConfigEntry) -> DexcomCoordinator:

@@ -247,17 +247,16 @@ async def test_three_hours_with_token_rotation(
     linked: MockConfigEntry,
 ) -> None:
     """Hours of polling rotate the tokens at each expiry and miss no reading."""
-    entry = linked
-    first_kept = len(kept_since(entry, CHECKED_SINCE))
-    tokens = [entry.data["token"]]
+    first_kept = len(kept_since(linked, CHECKED_SINCE))
+    tokens = [linked.data["token"]]
     rotated_at: list[float] = []
     while datetime.now(UTC) < START + timedelta(hours=3):
-        await next_poll(hass, freezer, entry)
-        if entry.data["token"]["refresh_token"] != tokens[-1]["refresh_token"]:
+        await next_poll(hass, freezer, linked)
+        if linked.data["token"]["refresh_token"] != tokens[-1]["refresh_token"]:
             rotated_at.append(time.time())
-            tokens.append(entry.data["token"])
-        assert coordinator_of(entry).last_update_success
-        assert_nothing_lost(entry, live)
+            tokens.append(linked.data["token"])
+        assert coordinator_of(linked).last_update_success
+        assert_nothing_lost(linked, live)
         assert state_of(hass, VALUE_ENTITY) == expected_state(live)
 
     assert len(rotated_at) >= 2
@@ -268,7 +267,7 @@ async def test_three_hours_with_token_rotation(
         assert error == "invalid_grant"
     # Never a request with an expired token: each was refreshed first.
     assert {answer.status for answer in live.answers_to(EGVS)} == {200}
-    assert len(kept_since(entry, CHECKED_SINCE)) >= first_kept + 30
+    assert len(kept_since(linked, CHECKED_SINCE)) >= first_kept + 30
 
 
 async def test_revoked_tokens_ask_to_relink(
@@ -280,17 +279,16 @@ async def test_revoked_tokens_ask_to_relink(
     advance: Advance,
 ) -> None:
     """Revoked at Dexcom: the refused refresh starts reauth; checks go on slowly."""
-    entry = linked
-    await poll_until(hass, freezer, entry, live, START + timedelta(minutes=10))
+    await poll_until(hass, freezer, linked, live, START + timedelta(minutes=10))
     assert live.simulator.revoke_user(USER) == 2
 
-    await next_poll(hass, freezer, entry)
+    await next_poll(hass, freezer, linked)
 
     # The data call is refused, then the refresh; nothing is asked after that.
     answers = [(answer.path, answer.status) for answer in live.answers[-2:]]
     assert answers == [(EGVS, 401), (TOKEN, 400)]
-    assert len(reauth_flows(hass, entry)) == 1
-    assert entry.state is ConfigEntryState.LOADED
+    assert len(reauth_flows(hass, linked)) == 1
+    assert linked.state is ConfigEntryState.LOADED
     assert_api_problem(hass, "reauth_required")
     asked = len(live.answers)
     await advance(timedelta(minutes=29))
@@ -298,8 +296,8 @@ async def test_revoked_tokens_ask_to_relink(
     # Every 30 minutes one check: the refresh Dexcom still refuses.
     await advance(timedelta(minutes=2))
     assert [(a.path, a.status) for a in live.answers[asked:]] == [(TOKEN, 400)]
-    assert len(reauth_flows(hass, entry)) == 1
-    assert len(reauth_flows(hass, entry)) == 1
+    assert len(reauth_flows(hass, linked)) == 1
+    assert len(reauth_flows(hass, linked)) == 1
     assert not [
         r for r in caplog.records if r.levelno >= logging.WARNING and r.exc_info
     ]
@@ -312,17 +310,16 @@ async def test_rate_limit_burst(
     linked: MockConfigEntry,
 ) -> None:
     """Three 429s in a row: each Retry-After is waited out and no reading is lost."""
-    entry = linked
-    await poll_until(hass, freezer, entry, live, START + timedelta(minutes=30))
-    before = {reading.record_id for reading in kept_since(entry, CHECKED_SINCE)}
+    await poll_until(hass, freezer, linked, live, START + timedelta(minutes=30))
+    before = {reading.record_id for reading in kept_since(linked, CHECKED_SINCE)}
     asked = len(live.answers_to(EGVS))
     live.simulator.burst(count=3, status=429, retry_after=60)
 
     for _ in range(3):
-        await failed_poll(hass, freezer, entry)
-    await next_poll(hass, freezer, entry)
-    assert coordinator_of(entry).last_update_success
-    assert_nothing_lost(entry, live)
+        await failed_poll(hass, freezer, linked)
+    await next_poll(hass, freezer, linked)
+    assert coordinator_of(linked).last_update_success
+    assert_nothing_lost(linked, live)
     assert state_of(hass, VALUE_ENTITY) == expected_state(live)
 
     answers = live.answers_to(EGVS)[asked:]
@@ -330,8 +327,8 @@ async def test_rate_limit_burst(
     for refused, following in itertools.pairwise(answers):
         assert following.at - refused.at >= timedelta(seconds=60)
     # Readings that appeared during the burst were fetched after it.
-    assert {r.record_id for r in kept_since(entry, CHECKED_SINCE)} > before
-    await poll_until(hass, freezer, entry, live, START + timedelta(hours=1))
+    assert {r.record_id for r in kept_since(linked, CHECKED_SINCE)} > before
+    await poll_until(hass, freezer, linked, live, START + timedelta(hours=1))
     assert live.simulator.read_stats().count(EGVS, 429) == 3
 
 
@@ -343,18 +340,17 @@ async def test_malformed_and_unavailable_answers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Bodies that are not JSON, then 503s: one outage, logged once, nothing lost."""
-    entry = linked
-    await poll_until(hass, freezer, entry, live, START + timedelta(minutes=30))
+    await poll_until(hass, freezer, linked, live, START + timedelta(minutes=30))
     asked = len(live.answers_to(EGVS))
 
     live.simulator.set_faults(malformed_rate=1.0)
-    await failed_poll(hass, freezer, entry)
-    await failed_poll(hass, freezer, entry)
+    await failed_poll(hass, freezer, linked)
+    await failed_poll(hass, freezer, linked)
     live.simulator.set_faults(malformed_rate=0.0, error_rates={503: 1.0})
-    await failed_poll(hass, freezer, entry)
-    await failed_poll(hass, freezer, entry)
+    await failed_poll(hass, freezer, linked)
+    await failed_poll(hass, freezer, linked)
     live.simulator.clear_faults()
-    await poll_until(hass, freezer, entry, live, START + timedelta(hours=1))
+    await poll_until(hass, freezer, linked, live, START + timedelta(hours=1))
 
     statuses = [answer.status for answer in live.answers_to(EGVS)[asked:]]
     assert statuses[:5] == [200, 200, 503, 503, 200]
@@ -387,14 +383,13 @@ async def test_backlog_after_a_stall_fetched_completely(
     before 19:16:33 then upload at once and each appears after its own jitter,
     so the poll just after the upload sees only some of them.
     """
-    entry = linked
     stall_start = START - timedelta(minutes=43, seconds=27)
     live.simulator.add_stall(stall_start, 3 * 3600, USER)
 
     states: set[str] = set()
     while datetime.now(UTC) < START + timedelta(hours=3):
-        await next_poll(hass, freezer, entry)
-        assert_nothing_lost(entry, live)
+        await next_poll(hass, freezer, linked)
+        assert_nothing_lost(linked, live)
         states.add(state := state_of(hass, VALUE_ENTITY))
         # While the stall lasts the last value grows stale and is not shown.
         assert state in (STATE_UNAVAILABLE, expected_state(live))
@@ -403,7 +398,7 @@ async def test_backlog_after_a_stall_fetched_completely(
     assert state == expected_state(live)
     backlog = [
         reading
-        for reading in kept_since(entry, stall_start)
+        for reading in kept_since(linked, stall_start)
         if reading.system_time < stall_start + timedelta(hours=2)
     ]
     assert len(backlog) >= 20

@@ -31,6 +31,7 @@ from .common import (
     alert,
     async_advance,
     egv,
+    entity_state,
     event,
     requests_to,
     series,
@@ -46,13 +47,6 @@ CARBS = "sensor.dexcom_last_carbs"
 FAST = "sensor.dexcom_last_fast_acting_insulin"
 LONG = "sensor.dexcom_last_long_acting_insulin"
 EXERCISE = "sensor.dexcom_last_exercise"
-
-
-def state(hass: HomeAssistant, entity_id: str) -> Any:
-    """Return an entity's state object, failing clearly when it does not exist."""
-    found = hass.states.get(entity_id)
-    assert found is not None, f"{entity_id} does not exist"
-    return found
 
 
 async def next_reading(
@@ -75,19 +69,19 @@ async def test_levels_and_level_binary_sensors(
     advance: Advance,
 ) -> None:
     """The low level comes from the schedule; the reading is judged against it."""
-    assert state(hass, LOW_LEVEL).state == "70.0"
-    assert state(hass, LOW_LEVEL).attributes["schedule"] == "Default"
-    assert state(hass, HIGH_LEVEL).state == STATE_UNKNOWN  # no high alert set
-    below = state(hass, BELOW_LOW)
+    assert entity_state(hass, LOW_LEVEL).state == "70.0"
+    assert entity_state(hass, LOW_LEVEL).attributes["schedule"] == "Default"
+    assert entity_state(hass, HIGH_LEVEL).state == STATE_UNKNOWN  # no high alert set
+    below = entity_state(hass, BELOW_LOW)
     assert below.state == "on"
     assert below.attributes["reading_time"] == NEWEST.isoformat()
-    assert state(hass, ABOVE_HIGH).state == STATE_UNKNOWN
-    assert state(hass, URGENT_LOW).state == STATE_UNKNOWN
+    assert entity_state(hass, ABOVE_HIGH).state == STATE_UNKNOWN
+    assert entity_state(hass, URGENT_LOW).state == STATE_UNKNOWN
 
     # No newer reading comes: the old low must not pass for a current one.
     await advance(timedelta(hours=3, minutes=1))
-    assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
-    assert state(hass, LOW_LEVEL).state == "70.0"
+    assert entity_state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
+    assert entity_state(hass, LOW_LEVEL).state == "70.0"
 
 
 async def test_alerts_fire_once_with_their_own_time(
@@ -101,7 +95,7 @@ async def test_alerts_fire_once_with_their_own_time(
     """Alerts found at linking are history; a new one fires once, even after a reload."""
     alerts_server.records.append(alert(NEWEST - timedelta(hours=5), "low"))
     entry = await setup_integration()
-    assert state(hass, ALERT).state == STATE_UNKNOWN
+    assert entity_state(hass, ALERT).state == STATE_UNKNOWN
 
     # The next reading enters the low zone: alerts are fetched at once.
     fired_at = NEWEST + POLL
@@ -109,7 +103,7 @@ async def test_alerts_fire_once_with_their_own_time(
     before = len(requests_to(aioclient_mock, ALERTS_URL))
     await next_reading(hass, freezer, api_server, 50)
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == before + 1
-    fired = state(hass, ALERT)
+    fired = entity_state(hass, ALERT)
     assert fired.attributes["event_type"] == "urgent_low"
     assert fired.attributes["alert_time"] == fired_at.isoformat()
     assert fired.attributes["alert_state"] == "activeAlarming"
@@ -122,7 +116,7 @@ async def test_alerts_fire_once_with_their_own_time(
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert state(hass, ALERT).state == fired.state  # nothing fired again
+    assert entity_state(hass, ALERT).state == fired.state  # nothing fired again
 
 
 @pytest.mark.parametrize("seen", [{"old": None, "bad": 7}, None])
@@ -157,7 +151,7 @@ async def test_alerts_found_while_down_fire_after_a_restart(
     )
     await setup_integration()
 
-    fired = state(hass, ALERT)
+    fired = entity_state(hass, ALERT)
     assert fired.attributes["event_type"] == "high"
     assert fired.attributes["alert_state"] == "unknown"
 
@@ -199,12 +193,12 @@ async def test_last_events_follow_edits_and_deletions(
     )
     await setup_integration()
 
-    carbs = state(hass, CARBS)
+    carbs = entity_state(hass, CARBS)
     assert carbs.state == "45.0"
     assert carbs.attributes["event_time"] == lunch.isoformat()
-    assert state(hass, FAST).state == "2.0"
-    assert state(hass, LONG).state == "20.0"
-    exercise = state(hass, EXERCISE)
+    assert entity_state(hass, FAST).state == "2.0"
+    assert entity_state(hass, LONG).state == "20.0"
+    exercise = entity_state(hass, EXERCISE)
     assert (exercise.state, exercise.attributes["intensity"]) == ("30.0", "light")
     assert caplog.text.count("with an unusable value") == 1
     assert caplog.text.count("with an unknown sub-type") == 1
@@ -224,8 +218,8 @@ async def test_last_events_follow_edits_and_deletions(
     events_server.records.append(event(lunch, "carbs", "many", record_id="odd2"))
     for _ in range(int(LOGS_INTERVAL / POLL)):
         await next_reading(hass, freezer, api_server)
-    assert state(hass, CARBS).state == "50.0"
-    assert state(hass, FAST).state == "4.5"
+    assert entity_state(hass, CARBS).state == "50.0"
+    assert entity_state(hass, FAST).state == "4.5"
     assert caplog.text.count("with an unusable value") == 1  # logged once
 
 
@@ -244,13 +238,13 @@ async def test_log_failures_never_break_the_readings(
     alerts_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     events_server.records.append(event(NEWEST, "carbs", 12))
     await setup_integration()
-    assert state(hass, "sensor.dexcom_glucose_value").state == "132"
-    assert state(hass, CARBS).state == STATE_UNKNOWN
+    assert entity_state(hass, "sensor.dexcom_glucose_value").state == "132"
+    assert entity_state(hass, CARBS).state == STATE_UNKNOWN
 
     # The first fetch is retried at the next poll; later ones wait for readings.
     await advance(POLL)
     assert len(requests_to(aioclient_mock, EVENTS_URL)) == 2
-    assert state(hass, CARBS).state == "12.0"
+    assert entity_state(hass, CARBS).state == "12.0"
     await advance(POLL)
     assert len(requests_to(aioclient_mock, EVENTS_URL)) == 2
 
@@ -261,7 +255,7 @@ async def test_log_failures_never_break_the_readings(
     for _ in range(int(timedelta(hours=5) / POLL)):
         await next_reading(hass, freezer, api_server)
     assert 5 <= len(requests_to(aioclient_mock, ALERTS_URL)) - before <= 7
-    assert state(hass, "sensor.dexcom_glucose_value").state == "120"
+    assert entity_state(hass, "sensor.dexcom_glucose_value").state == "120"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -273,7 +267,7 @@ async def test_levels_follow_an_mmol_account(
     hass: HomeAssistant,
 ) -> None:
     """An mmol/L account sees its levels in mmol/L, with a decimal."""
-    low = state(hass, LOW_LEVEL)
+    low = entity_state(hass, LOW_LEVEL)
     assert low.attributes["unit_of_measurement"] == "mmol/L"
     assert round(float(low.state), 1) == 3.9
 
@@ -334,6 +328,6 @@ async def test_account_without_readings(
 ) -> None:
     """Without readings the logs are still fetched; level binary sensors wait."""
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == 1
-    assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
-    assert state(hass, LOW_LEVEL).state == "70.0"
-    assert state(hass, CARBS).state == STATE_UNKNOWN
+    assert entity_state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
+    assert entity_state(hass, LOW_LEVEL).state == "70.0"
+    assert entity_state(hass, CARBS).state == STATE_UNKNOWN

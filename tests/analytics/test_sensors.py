@@ -22,6 +22,7 @@ from tests.common import (
     SetupIntegration,
     egv,
     egvs_payload,
+    entity_state,
     history_queries,
     in_turn,
     mock_api,
@@ -38,7 +39,7 @@ def state(hass: HomeAssistant, key: str) -> Any:
         "sensor", DOMAIN, f"{USER_ID}_{key}"
     )
     assert entity_id is not None, key
-    return hass.states.get(entity_id)
+    return entity_state(hass, entity_id)
 
 
 @pytest.fixture
