@@ -97,10 +97,7 @@ async def linked(
     hass: HomeAssistant, live: LiveSimulator, setup_credentials: None
 ) -> MockConfigEntry:
     """Set up an entry with tokens the simulator issued for USER at START."""
-    entry = linked_user(hass, live, USER)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await set_up_linked(hass, live, USER)
     assert entry.state is ConfigEntryState.LOADED
     return entry
 
@@ -423,6 +420,17 @@ def linked_user(hass: HomeAssistant, live: LiveSimulator, user: str) -> MockConf
     )
 
 
+async def set_up_linked(
+    hass: HomeAssistant, live: LiveSimulator, user: str
+) -> MockConfigEntry:
+    """Add an entry for `user` with tokens the simulator issued now, and set it up."""
+    entry = linked_user(hass, live, user)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
 def level_mg_dl(hass: HomeAssistant, entity_id: str) -> float:
     """Return an alert level sensor's state in mg/dL, whatever unit it shows."""
     state = hass.states.get(entity_id)
@@ -461,10 +469,7 @@ async def test_settings_and_logs_of_every_user(
             fired.append((new.attributes["alert_time"], new.attributes["alert_name"]))
 
     async_track_state_change_event(hass, "event.dexcom_dexcom_alert", alert_fired)
-    entry = linked_user(hass, live, user)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await set_up_linked(hass, live, user)
 
     while datetime.now(UTC) < START + timedelta(hours=12):
         await next_poll(hass, freezer, entry)
