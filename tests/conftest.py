@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.dexcom_oauth.const import DOMAIN
+from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -33,6 +34,7 @@ from .common import (
     EgvsServer,
     SetupIntegration,
     async_advance,
+    coordinator_of,
     mock_api,
     series,
     serve_api,
@@ -195,6 +197,12 @@ def setup_integration(
 async def init_integration(setup_integration: SetupIntegration) -> MockConfigEntry:
     """Set up the account, for tests that need no mock changed before."""
     return await setup_integration()
+
+
+@pytest.fixture
+def coordinator(init_integration: MockConfigEntry) -> DexcomCoordinator:
+    """Return the set-up account's coordinator."""
+    return coordinator_of(init_integration)
 
 
 @pytest.fixture

@@ -421,15 +421,14 @@ async def test_outage_logged_once_and_nothing_lost(
     assert hass.states.get(VALUE_ENTITY).state == "140"
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_data_delay_is_the_learned_availability_offset(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
     advance: Advance,
 ) -> None:
     """One estimator: Data delay and staleness use the schedule's learned offset."""
-    coordinator = config_entry.runtime_data
     # At 18:00 the newest reading is from 17:00 and the next one is not there:
     # the offset lies between 55 and 60 minutes; learning starts at the low end.
     assert data_of(config_entry).data_delay == coordinator.schedule.offset

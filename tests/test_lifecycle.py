@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.dexcom_oauth.const import DOMAIN
+from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from custom_components.dexcom_oauth.repairs import async_create_fix_flow
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -195,16 +196,15 @@ async def test_device_model_follows_a_sensor_change(
     assert device.model == "G6"
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_learned_state_written_rarely_and_on_unload(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
     hass_storage: dict[str, Any],
 ) -> None:
     """Six hours of on-time readings write the state at most every 15 minutes."""
-    coordinator = config_entry.runtime_data
     writes: list[Any] = []
     original = Store._async_write_data
 

@@ -8,6 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, flush_store
 
+from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from custom_components.dexcom_oauth.schedule import (
     MIN_WAIT,
     STALL_INTERVAL,
@@ -39,15 +40,13 @@ def poll_times(aioclient_mock: Any) -> list[str]:
     return [query["endDate"] for query in egvs_queries(aioclient_mock)]
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_polls_just_after_the_next_reading(
-    config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
     aioclient_mock: Any,
     advance: Advance,
 ) -> None:
     """Readings appearing on time are fetched by one poll each, seconds after."""
-    coordinator = coordinator_of(config_entry)
     # Newest reading 17:00 seen at 18:00: the next (17:05) is due around 18:05.
     expected = coordinator.schedule.expected_next(datetime.fromisoformat(NOW))
     assert expected is not None
@@ -102,15 +101,14 @@ async def async_advance_for(
         elapsed += step
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_stall_then_resume(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """After a two-hour stall the backlog is fetched within five minutes."""
-    coordinator = coordinator_of(config_entry)
     await async_advance_for(hass, freezer, config_entry, timedelta(hours=2))
     api_server.records += [
         egv(T17 + timedelta(hours=2, minutes=m), 150) for m in range(0, 60, 5)
@@ -119,15 +117,13 @@ async def test_stall_then_resume(
     assert coordinator.window.newest.system_time == T17 + timedelta(hours=2, minutes=55)
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_retry_after_is_honoured(
-    config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
     aioclient_mock: Any,
     advance: Advance,
 ) -> None:
     """A 429 with Retry-After: 600 holds the next poll back ten minutes."""
-    coordinator = coordinator_of(config_entry)
     api_server.fail(status=429, headers={"Retry-After": "600"})
     await advance(coordinator.update_interval)
     assert not coordinator.last_update_success
@@ -140,15 +136,14 @@ async def test_retry_after_is_honoured(
     assert coordinator.last_update_success
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_schedule_survives_a_restart(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     """The learned schedule is saved and handed to the next setup."""
-    coordinator = coordinator_of(config_entry)
     saved = coordinator.schedule.as_dict()
     await flush_store(coordinator.learned._store)
     key = f"dexcom_oauth.{config_entry.entry_id}.schedule"
