@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dexcom_oauth.analytics.agp import PERCENTILES, agp, percentile
 from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.const import DOMAIN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from tests.common import egv
 
@@ -80,6 +80,21 @@ def test_empty_bins_and_percentile_edges() -> None:
     assert percentile([1, 2, 3, 4], 100) == 4
 
 
+async def get_agp(
+    hass: HomeAssistant, entry: MockConfigEntry, **data: Any
+) -> ServiceResponse:
+    """Call the get_agp action for an entry and return its answer."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_agp",
+        {"config_entry_id": entry.entry_id, **data},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    return response
+
+
 @pytest.fixture
 def readings() -> list[dict[str, Any]]:
     """Fourteen days of SandboxUser2, ending an hour before NOW."""
@@ -92,14 +107,7 @@ async def test_get_agp_action(
     config_entry: MockConfigEntry,
 ) -> None:
     """The action returns the profile in HA's time zone, the measures and episodes."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "get_agp",
-        {"config_entry_id": config_entry.entry_id},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
+    response = await get_agp(hass, config_entry)
     assert response["time_zone"] == str(hass.config.time_zone)
     assert response["end"] == hass.states.get("sensor.dexcom_reading_time").state
     assert len(response["profile"]) == 96
@@ -119,14 +127,7 @@ async def test_get_agp_action(
         "hypo_level_2",
         "hyper_level_2",
     }
-    short = await hass.services.async_call(
-        DOMAIN,
-        "get_agp",
-        {"config_entry_id": config_entry.entry_id, "days": 1},
-        blocking=True,
-        return_response=True,
-    )
-    assert short is not None
+    short = await get_agp(hass, config_entry, days=1)
     assert short["measures"]["readings"] < measures["readings"]
 
 
@@ -140,14 +141,7 @@ async def test_get_agp_without_enough_data(
     api_server.records[:] = [egv(END - timedelta(hours=1), 120)]
     await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    response = await hass.services.async_call(
-        DOMAIN,
-        "get_agp",
-        {"config_entry_id": config_entry.entry_id, "days": 14},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
+    response = await get_agp(hass, config_entry, days=14)
     assert response["measures"]["sufficient"] is False
     assert response["measures"]["time_in_range"] is None
     assert response["measures"]["cgm_active"] < 1
