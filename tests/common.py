@@ -3,13 +3,15 @@
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    load_json_object_fixture,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -17,10 +19,23 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from yarl import URL
 
+from custom_components.dexcom_oauth.client import (
+    GlucoseReading,
+    GlucoseStatus,
+    GlucoseUnit,
+    Trend,
+)
 from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 
+# The tests' present: Home Assistant's clock while an account is set up.
+NOW = "2026-11-23T18:00:00+00:00"
+START = datetime.fromisoformat(NOW)
+# The fixture account's newest reading, an hour before NOW (a US-style delay).
+NEWEST = START - timedelta(hours=1)
+# How often Dexcom takes a reading.
+POLL = timedelta(minutes=5)
 # Home Assistant's time zone in tests.
 TESTS_TIME_ZONE = ZoneInfo("US/Pacific")
 CLIENT_ID = "test-client-id-5d1a"
@@ -35,6 +50,15 @@ SANDBOX_URL = "https://sandbox-api.dexcom.com"
 TOKEN_URL = f"{BASE_URL}/v2/oauth2/token"
 AUTHORIZE_URL = f"{BASE_URL}/v2/oauth2/login"
 
+# The sensors made from the newest reading, in the order the platform adds them.
+READING_SENSOR_KEYS = (
+    "glucose_value",
+    "glucose_trend",
+    "glucose_trend_rate",
+    "glucose_range",
+    "reading_time",
+    "data_delay",
+)
 SECRETS = (
     CLIENT_SECRET,
     ACCESS_TOKEN,
@@ -43,6 +67,43 @@ SECRETS = (
     OTHER_USER_ID,
     TRANSMITTER_ID,
 )
+
+
+def reading(
+    at: datetime,
+    value: int | None = 120,
+    *,
+    status: GlucoseStatus = GlucoseStatus.OK,
+    record_id: str | None = None,
+    transmitter_id: str | None = None,
+    generation: str | None = None,
+) -> GlucoseReading:
+    """Return a parsed reading taken at `at`, for tests of the integration's parts."""
+    return GlucoseReading(
+        record_id=record_id or f"r-{at:%Y%m%d%H%M%S}",
+        system_time=at,
+        display_time=None,
+        value=value,
+        status=status,
+        trend=Trend.FLAT,
+        trend_rate=0.0,
+        unit=GlucoseUnit.MG_DL,
+        transmitter_id=transmitter_id,
+        transmitter_generation=generation,
+        display_device=None,
+        display_app=None,
+    )
+
+
+def load_payload(filename: str) -> dict[str, Any]:
+    """Return a fresh copy of a canned Dexcom answer from tests/fixtures/."""
+    return load_json_object_fixture(filename)  # resolved next to this module
+
+
+def sample_record(filename: str) -> dict[str, Any]:
+    """Return the one record of a canned answer, for a test to change."""
+    record: dict[str, Any] = load_payload(filename)["records"][0]
+    return record
 
 
 def egv(
@@ -55,22 +116,25 @@ def egv(
     unit: str = "mg/dL",
     record_id: str | None = None,
 ) -> dict[str, Any]:
-    """Return one v3 egv record as Dexcom sends it."""
+    """Return one v3 egv record as Dexcom sends it, taken at `system_time`."""
     return {
+        **sample_record("egvs.json"),
         "recordId": record_id or f"rec-{system_time:%Y%m%d%H%M%S}",
-        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        **_times(system_time),
         "transmitterId": TRANSMITTER_ID,
-        "transmitterTicks": 5234012,
         "value": value,
         "status": status,
         "trend": trend,
         "trendRate": trend_rate,
         "unit": unit,
-        "rateUnit": "mg/dL/min",
-        "displayDevice": "iOS",
-        "transmitterGeneration": "g7",
-        "displayApp": "G7",
+    }
+
+
+def _times(system_time: datetime) -> dict[str, str]:
+    """Return a record's systemTime and its displayTime (UTC-8, like the samples)."""
+    return {
+        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
     }
 
 
@@ -78,12 +142,7 @@ def egvs_payload(
     records: list[dict[str, Any]], user_id: str = USER_ID
 ) -> dict[str, Any]:
     """Wrap records in the v3 envelope."""
-    return {
-        "recordType": "egv",
-        "recordVersion": "3.0",
-        "userId": user_id,
-        "records": records,
-    }
+    return {**load_payload("egvs.json"), "userId": user_id, "records": records}
 
 
 def series(
@@ -98,66 +157,14 @@ def series(
 
 def data_range_payload(user_id: str = USER_ID) -> dict[str, Any]:
     """Return a dataRange answer for an account."""
-    span = {
-        "start": {
-            "systemTime": "2026-10-01T00:00:00",
-            "displayTime": "2026-09-30T17:00:00",
-        },
-        "end": {
-            "systemTime": "2026-11-23T17:00:00",
-            "displayTime": "2026-11-23T09:00:00",
-        },
-    }
-    return {
-        "recordType": "dataRange",
-        "recordVersion": "3.0",
-        "userId": user_id,
-        "egvs": span,
-        "events": span,
-        "calibrations": span,
-    }
+    return {**load_payload("dataRange.json"), "userId": user_id}
 
 
 def devices_payload(generation: str = "g7") -> dict[str, Any]:
     """Return a devices answer with one device and its alert settings."""
-    return {
-        "recordType": "device",
-        "recordVersion": "3.0",
-        "userId": USER_ID,
-        "records": [
-            {
-                "lastUploadDate": "2026-11-23T17:00:00",
-                "transmitterId": TRANSMITTER_ID,
-                "transmitterGeneration": generation,
-                "displayDevice": "iOS",
-                "displayApp": "G7",
-                "alertSchedules": [
-                    {
-                        "alertScheduleSettings": {
-                            "alertScheduleName": "Default",
-                            "isEnabled": True,
-                            "isDefaultSchedule": True,
-                            "startTime": "00:00",
-                            "endTime": "00:00",
-                            "daysOfWeek": ["monday"],
-                            "isActive": True,
-                        },
-                        "alertSettings": [
-                            {
-                                "systemTime": "2026-11-01T00:00:00",
-                                "displayTime": "2026-10-31T17:00:00",
-                                "alertName": "low",
-                                "value": 70,
-                                "unit": "mg/dL",
-                                "snooze": 30,
-                                "enabled": True,
-                            }
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
+    payload = load_payload("devices.json")
+    payload["records"][0]["transmitterGeneration"] = generation
+    return payload
 
 
 def alert(
@@ -169,15 +176,11 @@ def alert(
 ) -> dict[str, Any]:
     """Return one v3 alert record as Dexcom sends it."""
     return {
+        **sample_record("alerts.json"),
         "recordId": record_id or f"alert-{name}-{system_time:%Y%m%d%H%M%S}",
-        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        **_times(system_time),
         "alertName": name,
         "alertState": state,
-        "displayDevice": "iOS",
-        "transmitterGeneration": "g7",
-        "transmitterId": TRANSMITTER_ID,
-        "displayApp": "G7",
     }
 
 
@@ -193,10 +196,10 @@ def event(
 ) -> dict[str, Any]:
     """Return one v3 event record as Dexcom sends it."""
     return {
+        **sample_record("events.json"),
         "recordId": record_id
         or f"event-{event_type}-{sub_type}-{system_time:%Y%m%d%H%M%S}",
-        "systemTime": system_time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "displayTime": (system_time - timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S"),
+        **_times(system_time),
         "eventStatus": status,
         "eventType": event_type,
         "eventSubType": sub_type,
@@ -236,7 +239,22 @@ DEVICES_URL = f"{BASE_URL}/v3/users/self/devices"
 NEW_ACCESS_TOKEN = "test-access-token-rotated-2b9a"
 NEW_REFRESH_TOKEN = "test-refresh-token-rotated-61d3"
 
+type Advance = Callable[[timedelta], Awaitable[None]]
+"""The `advance` fixture: let time pass and run what became due."""
 type SideEffect = Callable[[str, URL, Any], Awaitable[AiohttpClientMockResponse]]
+
+
+class SetupIntegration(Protocol):
+    """The `setup_integration` fixture: add an entry, set it up, return it."""
+
+    async def __call__(
+        self,
+        entry: MockConfigEntry = ...,
+        *,
+        loaded: bool = ...,
+        wait_background_tasks: bool = ...,
+    ) -> MockConfigEntry:
+        """Add `entry` (the `config_entry` fixture by default) and set it up."""
 
 
 def token_payload(
@@ -302,23 +320,42 @@ class EgvsServer:
         )
 
 
-def mock_api_server(
-    aioclient_mock: AiohttpClientMocker,
-    records: list[dict[str, Any]],
-    generation: str = "g7",
-) -> EgvsServer:
-    """Answer one account's endpoints, egvs by the asked window.
+def serve_api(
+    aioclient_mock: AiohttpClientMocker, server: EgvsServer, generation: str = "g7"
+) -> None:
+    """Answer one account's endpoints, egvs from `server` by the asked window.
 
     The token endpoint answers too: tests that let hours pass outlive the
     access token.
     """
-    server = EgvsServer(records)
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(EGVS_URL, side_effect=server)
     aioclient_mock.get(DEVICES_URL, json=devices_payload(generation))
     aioclient_mock.get(f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload())
     mock_no_logs(aioclient_mock)
-    return server
+
+
+def refuse_refresh_token(
+    aioclient_mock: AiohttpClientMocker,
+    server: EgvsServer | None = None,
+    **error: str,
+) -> None:
+    """From now on Dexcom refuses the refresh token: the user must re-link.
+
+    The data endpoints answer from `server` (its own failures decide), or egvs
+    rejects the access token when there is none.
+    """
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(
+        TOKEN_URL,
+        status=HTTPStatus.BAD_REQUEST,
+        json={"error": "invalid_grant", **error},
+    )
+    if server is None:
+        aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
+        return
+    aioclient_mock.get(EGVS_URL, side_effect=server)
+    aioclient_mock.get(DEVICES_URL, json=devices_payload())
 
 
 def requests_to(aioclient_mock: AiohttpClientMocker, url: str) -> list[Any]:
@@ -395,11 +432,16 @@ def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[Any]:
     ]
 
 
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state, failing clearly when it does not exist."""
+def entity_state(hass: HomeAssistant, entity_id: str) -> State:
+    """Return an entity's state object, failing clearly when it does not exist."""
     state = hass.states.get(entity_id)
     assert state is not None, f"{entity_id} does not exist"
-    return state.state
+    return state
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state, failing clearly when it does not exist."""
+    return entity_state(hass, entity_id).state
 
 
 def coordinator_of(entry: MockConfigEntry) -> DexcomCoordinator:

@@ -1,10 +1,10 @@
 """Fixtures shared by the integration tests, the way core tests OAuth2 integrations."""
 
 from collections.abc import Generator
-from datetime import datetime
-import time
+from datetime import datetime, timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.dexcom_oauth.const import DOMAIN
+from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -24,22 +25,31 @@ from .common import (
     BASE_URL,
     CLIENT_ID,
     CLIENT_SECRET,
+    NOW,
     REFRESH_TOKEN,
     SANDBOX_URL,
     SECRETS,
     USER_ID,
+    Advance,
     EgvsServer,
+    SetupIntegration,
+    async_advance,
+    coordinator_of,
     mock_api,
-    mock_api_server,
     series,
+    serve_api,
 )
-
-NOW = "2026-11-23T18:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Load the integration from custom_components."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Load the integration from custom_components.
+
+    Where a module uses `recorder_mock`, the recorder starts first, as it must.
+    """
+    if "recorder_mock" in request.fixturenames:
+        request.getfixturevalue("recorder_mock")
+    request.getfixturevalue("enable_custom_integrations")
 
 
 @pytest.fixture(autouse=True)
@@ -98,8 +108,8 @@ async def setup_credentials(hass: HomeAssistant) -> None:
 
 @pytest.fixture
 def token_expiry() -> float:
-    """When the stored access token expires."""
-    return time.time() + 7200
+    """Let the stored token expire two hours after NOW, whatever the wall clock."""
+    return datetime.fromisoformat(NOW).timestamp() + 7200
 
 
 @pytest.fixture
@@ -133,45 +143,76 @@ def readings() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def setup_integration(
+def api_server(readings: list[dict[str, Any]]) -> EgvsServer:
+    """Dexcom's egvs for the account, served by the asked window, from `readings`."""
+    return EgvsServer(readings)
+
+
+@pytest.fixture
+def api_payloads(
+    aioclient_mock: AiohttpClientMocker, readings: list[dict[str, Any]]
+) -> None:
+    """Answer the data endpoints with fixed payloads, whatever window is asked."""
+    mock_api(aioclient_mock, readings)
+
+
+@pytest.fixture
+def setup_integration(
     hass: HomeAssistant,
-    freezer: Any,
+    freezer: FrozenDateTimeFactory,
     setup_credentials: None,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
-) -> MockConfigEntry:
-    """Set up one account whose API answers `readings`, at NOW."""
-    freezer.move_to(NOW)
-    mock_api(aioclient_mock, readings)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    return config_entry
-
-
-@pytest.fixture
-def api_server(
-    aioclient_mock: AiohttpClientMocker, readings: list[dict[str, Any]]
-) -> EgvsServer:
-    """Answer the data endpoints; egvs by the asked window, from `readings`."""
-    return mock_api_server(aioclient_mock, readings)
-
-
-@pytest.fixture
-async def setup_with_server(
-    hass: HomeAssistant,
-    freezer: Any,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
-) -> MockConfigEntry:
-    """Set up one account served by `api_server`, at NOW."""
+) -> SetupIntegration:
+    """Return how to set up an account at NOW, once a test has mocked what it needs.
+
+    Like core's `setup_integration`: tests adjust the mocks, then call it.
+    What a test mocked answers first; `api_server` answers the rest. The setup
+    must load the entry unless the test says `loaded=False`.
+    """
     freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    return config_entry
+
+    served = False
+
+    async def setup(
+        entry: MockConfigEntry = config_entry,
+        *,
+        loaded: bool = True,
+        wait_background_tasks: bool = False,
+    ) -> MockConfigEntry:
+        nonlocal served
+        if not served:
+            serve_api(aioclient_mock, api_server)
+            served = True
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id) is loaded
+        await hass.async_block_till_done(wait_background_tasks=wait_background_tasks)
+        return entry
+
+    return setup
+
+
+@pytest.fixture
+async def init_integration(setup_integration: SetupIntegration) -> MockConfigEntry:
+    """Set up the account, for tests that need no mock changed before."""
+    return await setup_integration()
+
+
+@pytest.fixture
+def coordinator(init_integration: MockConfigEntry) -> DexcomCoordinator:
+    """Return the set-up account's coordinator."""
+    return coordinator_of(init_integration)
+
+
+@pytest.fixture
+def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Advance:
+    """Return how to let time pass and run what became due."""
+
+    async def advance(delta: timedelta) -> None:
+        await async_advance(hass, freezer, delta)
+
+    return advance
 
 
 @pytest.fixture

@@ -45,33 +45,27 @@ from .common import (
     EGVS_URL,
     NEW_ACCESS_TOKEN,
     NEW_REFRESH_TOKEN,
+    NOW,
     REFRESH_TOKEN,
     SECRETS,
     TOKEN_URL,
+    Advance,
     EgvsServer,
+    SetupIntegration,
     SideEffect,
-    async_advance,
     bearer_tokens,
-    mock_api_server,
     reauth_flows,
     requests_to,
     token_payload,
 )
-from .conftest import NOW
 
 EXPIRY = datetime.fromisoformat(NOW).timestamp() + 7200
 OTHER_HOST_TOKEN_URL = "https://elsewhere.example/v2/oauth2/token"
 
 
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return EXPIRY
-
-
-def provider_of(entry: MockConfigEntry) -> TokenProvider:
+def provider_of(config_entry: MockConfigEntry) -> TokenProvider:
     """Return the token provider the entry's client uses."""
-    provider: TokenProvider = entry.runtime_data.client._access_token
+    provider: TokenProvider = config_entry.runtime_data.client._access_token
     return provider
 
 
@@ -84,54 +78,25 @@ async def until(condition: Callable[[], bool]) -> None:
     pytest.fail("condition never met")
 
 
-@pytest.fixture
-async def entry(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
-) -> MockConfigEntry:
-    """Add an entry at NOW; each test mocks the token endpoint, then sets it up."""
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    return config_entry
-
-
-async def set_up(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
-) -> EgvsServer:
-    """Serve the data endpoints, set the entry up and let it settle.
-
-    Endpoints mocked before this answer first.
-    """
-    server = mock_api_server(aioclient_mock, readings)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return server
-
-
+@pytest.mark.usefixtures("init_integration")
 async def test_401_after_refresh_is_no_relink(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
+    api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """A fresh token rejected again is transient: no reauth, rotated token kept."""
-    server = await set_up(hass, entry, aioclient_mock, readings)
     aioclient_mock.mock_calls.clear()
-    server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
+    api_server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
 
     with pytest.raises(DexcomUnauthorizedError):
-        await entry.runtime_data.client.egvs(
+        await config_entry.runtime_data.client.egvs(
             datetime.fromisoformat(NOW) - timedelta(hours=1),
             datetime.fromisoformat(NOW),
         )
-    server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
-    await async_advance(hass, freezer, timedelta(minutes=5))
+    api_server.fail(times=2, status=HTTPStatus.UNAUTHORIZED)
+    await advance(timedelta(minutes=5))
 
     assert bearer_tokens(aioclient_mock, EGVS_URL)[:4] == [
         ACCESS_TOKEN,
@@ -141,11 +106,12 @@ async def test_401_after_refresh_is_no_relink(
     ]
     # Each 401 on the current token refreshes it once; none asks to re-link.
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 2
-    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
-    assert not reauth_flows(hass, entry)
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert not reauth_flows(hass, config_entry)
+    assert config_entry.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "answer",
     [
@@ -187,42 +153,39 @@ async def test_401_after_refresh_is_no_relink(
 )
 async def test_token_endpoint_failures_are_transient(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
     answer: dict[str, Any],
 ) -> None:
     """Whatever else goes wrong with a refresh is the client's connection error.
 
     Nothing is stored, no reauth starts, and a redirect is never followed.
     """
-    await set_up(hass, entry, aioclient_mock, readings)
     aioclient_mock.clear_requests()
     aioclient_mock.post(TOKEN_URL, **answer)
     aioclient_mock.post(OTHER_HOST_TOKEN_URL, json=token_payload())
-    before = dict(entry.data["token"])
+    before = dict(config_entry.data["token"])
 
     with pytest.raises(DexcomConnectionError) as caught:
-        await provider_of(entry)(ACCESS_TOKEN)
+        await provider_of(config_entry)(ACCESS_TOKEN)
 
     assert not isinstance(caught.value, DexcomAuthError)
     assert caught.value.__cause__ is not None
     assert not [secret for secret in SECRETS if secret in str(caught.value)]
     assert [str(call[1]) for call in aioclient_mock.mock_calls] == [TOKEN_URL]
     # Only marked expired, so that the next call tries again.
-    assert entry.data["token"] == {**before, "expires_at": 0}
-    assert not reauth_flows(hass, entry)
+    assert config_entry.data["token"] == {**before, "expires_at": 0}
+    assert not reauth_flows(hass, config_entry)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_any_other_failure_is_transient(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Even an unexpected exception of the refresh reaches the client as its own."""
-    await set_up(hass, entry, aioclient_mock, readings)
 
     async def broken(self: Any, token: dict[str, Any]) -> dict[str, Any]:
         raise KeyError("refresh_token")
@@ -230,25 +193,24 @@ async def test_any_other_failure_is_transient(
     monkeypatch.setattr(DexcomImplementation, "async_refresh_token", broken)
 
     with pytest.raises(DexcomConnectionError) as caught:
-        await provider_of(entry)(ACCESS_TOKEN)
+        await provider_of(config_entry)(ACCESS_TOKEN)
 
     assert str(caught.value) == "token refresh failed (KeyError)"
-    assert not reauth_flows(hass, entry)
+    assert not reauth_flows(hass, config_entry)
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "status", [HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN]
 )
 async def test_refused_refresh_token_needs_relink(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
     status: HTTPStatus,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Only the token endpoint refusing the refresh token means re-link."""
-    await set_up(hass, entry, aioclient_mock, readings)
     aioclient_mock.clear_requests()
     caplog.set_level("DEBUG", "custom_components.dexcom_oauth")
     aioclient_mock.post(
@@ -258,27 +220,26 @@ async def test_refused_refresh_token_needs_relink(
     )
 
     with pytest.raises(DexcomAuthError) as caught:
-        await provider_of(entry)(ACCESS_TOKEN)
+        await provider_of(config_entry)(ACCESS_TOKEN)
     await hass.async_block_till_done()
 
     assert isinstance(caught.value.__cause__, OAuth2TokenRequestReauthError)
-    assert len(reauth_flows(hass, entry)) == 1
-    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert len(reauth_flows(hass, config_entry)) == 1
+    assert config_entry.data["token"]["refresh_token"] == REFRESH_TOKEN
     assert f"Token request failed (HTTP {status}): invalid_grant" in caplog.text
 
 
 async def test_refused_refresh_on_devices_needs_relink(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A 401 on the device list whose refresh is refused fails setup with reauth."""
     aioclient_mock.post(
         TOKEN_URL, status=HTTPStatus.BAD_REQUEST, json={"error": "invalid_grant"}
     )
     aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
-    await set_up(hass, entry, aioclient_mock, readings)
+    entry = await setup_integration(loaded=False)
 
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert len(reauth_flows(hass, entry)) == 1
@@ -307,10 +268,9 @@ def single_use_token_endpoint(sent: list[str], release: asyncio.Event) -> SideEf
 
 async def start_refresh(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> tuple[list[str], asyncio.Event]:
     """Load the entry, then let its token expire so that a poll refreshes it.
 
@@ -319,8 +279,7 @@ async def start_refresh(
     sent: list[str] = []
     release = asyncio.Event()
     aioclient_mock.post(TOKEN_URL, side_effect=single_use_token_endpoint(sent, release))
-    await set_up(hass, entry, aioclient_mock, readings)
-    assert entry.state is ConfigEntryState.LOADED
+    await setup_integration()
     assert not sent
 
     freezer.move_to(datetime.fromtimestamp(EXPIRY + 60, UTC))
@@ -331,22 +290,26 @@ async def start_refresh(
 
 async def test_refresh_in_flight_survives_reload(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A reload during a refresh waits for it and uses the token it stored.
 
     Before, the unload cancelled the refresh and the reloaded entry sent the
     same single-use refresh token again: 200, then invalid_grant, and reauth.
     """
-    sent, release = await start_refresh(hass, freezer, entry, aioclient_mock, readings)
+    sent, release = await start_refresh(
+        hass, setup_integration, freezer, aioclient_mock
+    )
 
-    reload = hass.async_create_task(hass.config_entries.async_reload(entry.entry_id))
+    reload = hass.async_create_task(
+        hass.config_entries.async_reload(config_entry.entry_id)
+    )
     await until(
         lambda: (
-            entry.state
+            config_entry.state
             not in (
                 ConfigEntryState.LOADED,
                 ConfigEntryState.UNLOAD_IN_PROGRESS,
@@ -358,8 +321,8 @@ async def test_refresh_in_flight_survives_reload(
         await asyncio.sleep(0)
     assert sent == [REFRESH_TOKEN]
     # The reloaded entry's first refresh waits for the one in flight.
-    assert entry.state is ConfigEntryState.SETUP_IN_PROGRESS
-    lock = hass.data[DATA_REFRESH_LOCKS][entry.entry_id]
+    assert config_entry.state is ConfigEntryState.SETUP_IN_PROGRESS
+    lock = hass.data[DATA_REFRESH_LOCKS][config_entry.entry_id]
     assert lock.locked()
     assert lock._waiters
 
@@ -368,43 +331,44 @@ async def test_refresh_in_flight_survives_reload(
     await hass.async_block_till_done()
 
     assert sent == [REFRESH_TOKEN]
-    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
-    assert entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
-    assert not reauth_flows(hass, entry)
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert config_entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
+    assert not reauth_flows(hass, config_entry)
+    assert config_entry.state is ConfigEntryState.LOADED
     assert bearer_tokens(aioclient_mock, EGVS_URL)[-1] == NEW_ACCESS_TOKEN
 
 
 async def test_refresh_in_flight_survives_unload(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A refresh token sent before an unload is not lost: its answer is stored."""
-    sent, release = await start_refresh(hass, freezer, entry, aioclient_mock, readings)
+    sent, release = await start_refresh(
+        hass, setup_integration, freezer, aioclient_mock
+    )
 
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.NOT_LOADED
     release.set()
     await hass.async_block_till_done()
 
     assert sent == [REFRESH_TOKEN]
-    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
 
 
 async def test_cancelled_caller_does_not_cancel_refresh(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A caller that gives up leaves the refresh running; the next one reuses it."""
     sent: list[str] = []
     release = asyncio.Event()
     aioclient_mock.post(TOKEN_URL, side_effect=single_use_token_endpoint(sent, release))
-    await set_up(hass, entry, aioclient_mock, readings)
+    entry = await setup_integration()
     provider = provider_of(entry)
 
     first = hass.async_create_task(provider(ACCESS_TOKEN))

@@ -43,6 +43,7 @@ from .common import (
 )
 
 REDIRECT_URI = "https://example.com/auth/external/callback"
+DEVELOPMENT_SERVER = "http://127.0.0.1:8765"
 STRINGS = json.loads(
     (
         Path(__file__).parents[1] / "custom_components" / DOMAIN / "strings.json"
@@ -191,6 +192,36 @@ async def name_account(
     )
 
 
+@pytest.fixture
+def linked_entry(
+    hass: HomeAssistant, setup_credentials: None, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Add the linked account's entry, not set up: the one a flow finds or changes."""
+    config_entry.add_to_hass(hass)
+    return config_entry
+
+
+async def enable_development_servers(hass: HomeAssistant) -> str:
+    """Opt in to development servers in YAML; return the one the tests use."""
+    assert await async_setup_component(
+        hass, DOMAIN, {DOMAIN: {"development_servers": True}}
+    )
+    return DEVELOPMENT_SERVER
+
+
+def mock_login(
+    aioclient_mock: AiohttpClientMocker,
+    user_id: str,
+    base_url: str = BASE_URL,
+    **token: Any,
+) -> None:
+    """Answer a log-in on a server: its token endpoint, then the account check."""
+    mock_token(aioclient_mock, base_url, **token)
+    aioclient_mock.get(
+        f"{base_url}/v3/users/self/dataRange", json=data_range_payload(user_id)
+    )
+
+
 def mock_token(
     aioclient_mock: AiohttpClientMocker, base_url: str = BASE_URL, **kwargs: Any
 ) -> None:
@@ -260,10 +291,7 @@ async def test_custom_server_when_enabled(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """The YAML opt-in offers a validated custom server URL, stored on the entry."""
-    server = "http://127.0.0.1:8765"
-    assert await async_setup_component(
-        hass, DOMAIN, {DOMAIN: {"development_servers": True}}
-    )
+    server = await enable_development_servers(hass)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
@@ -306,8 +334,8 @@ async def test_custom_server_when_enabled(
         (False, [{"region": "sandbox"}], SANDBOX_URL, ["region", "name"]),
         (
             True,
-            [{"region": "custom"}, {"base_url": "http://127.0.0.1:8765"}],
-            "http://127.0.0.1:8765",
+            [{"region": "custom"}, {"base_url": DEVELOPMENT_SERVER}],
+            DEVELOPMENT_SERVER,
             ["region", "custom_server", "name"],
         ),
     ],
@@ -563,17 +591,15 @@ async def test_account_check_fails(
     assert not hass.config_entries.async_entries(DOMAIN)
 
 
-@pytest.mark.usefixtures("setup_credentials")
 async def test_same_account_twice(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
     flow_results: list[FlowResult],
 ) -> None:
     """Linking an account a second time aborts, naming the entry, before the name."""
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(config_entry, title="Alex")
+    hass.config_entries.async_update_entry(linked_entry, title="Alex")
     mock_token(aioclient_mock)
     mock_api(aioclient_mock, [])
     result = await start_flow(hass)
@@ -584,19 +610,14 @@ async def test_same_account_twice(
     assert questions(flow_results) == ["region"]
 
 
-@pytest.mark.usefixtures("setup_credentials")
 async def test_two_accounts(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
 ) -> None:
     """A second, different account gets its own, differently named entry."""
-    config_entry.add_to_hass(hass)
-    mock_token(aioclient_mock)
-    aioclient_mock.get(
-        f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload(OTHER_USER_ID)
-    )
+    mock_login(aioclient_mock, OTHER_USER_ID)
     result = await start_flow(hass)
     result = await log_in(hass, hass_client_no_auth, result)
     result = await name_account(hass, result)
@@ -614,55 +635,48 @@ async def start_reauth(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResul
     return await hass.config_entries.flow.async_configure(result["flow_id"], {})
 
 
-@pytest.mark.usefixtures("setup_credentials")
 async def test_reauth(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
     flow_results: list[FlowResult],
 ) -> None:
     """Re-linking the same account stores the new tokens and keeps the entry."""
-    config_entry.add_to_hass(hass)
     mock_token(aioclient_mock, SANDBOX_URL, json=token_answer("new-access"))
     mock_api(aioclient_mock, [], SANDBOX_URL)
     hass.config_entries.async_update_entry(
-        config_entry, title="Alex", data={**config_entry.data, "region": "sandbox"}
+        linked_entry, title="Alex", data={**linked_entry.data, "region": "sandbox"}
     )
-    result = await start_reauth(hass, config_entry)
+    result = await start_reauth(hass, linked_entry)
     result = await log_in(hass, hass_client_no_auth, result, SANDBOX_URL)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     # Our own text, not Home Assistant's generic one.
     assert "translation_domain" not in result
-    assert config_entry.data["token"]["access_token"] == "new-access"
-    assert config_entry.data["region"] == "sandbox"
-    assert config_entry.unique_id == USER_ID
-    assert config_entry.title == "Alex"
+    assert linked_entry.data["token"]["access_token"] == "new-access"
+    assert linked_entry.data["region"] == "sandbox"
+    assert linked_entry.unique_id == USER_ID
+    assert linked_entry.title == "Alex"
     assert questions(flow_results) == ["reauth_confirm"]
 
 
-@pytest.mark.usefixtures("setup_credentials")
 async def test_reauth_wrong_account(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
 ) -> None:
     """Logging in as someone else during reauth changes nothing and says whom."""
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(config_entry, title="Alex")
-    old_token = config_entry.data["token"]
-    mock_token(aioclient_mock, json=token_answer("other-access"))
-    aioclient_mock.get(
-        f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload(OTHER_USER_ID)
-    )
-    result = await start_reauth(hass, config_entry)
+    hass.config_entries.async_update_entry(linked_entry, title="Alex")
+    old_token = linked_entry.data["token"]
+    mock_login(aioclient_mock, OTHER_USER_ID, json=token_answer("other-access"))
+    result = await start_reauth(hass, linked_entry)
     result = await log_in(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert result["description_placeholders"] == {"name": "Alex"}
-    assert config_entry.data["token"] == old_token
+    assert linked_entry.data["token"] == old_token
 
 
 async def start_reconfigure(
@@ -677,20 +691,18 @@ async def start_reconfigure(
     )
 
 
-@pytest.mark.usefixtures("setup_credentials")
 async def test_reconfigure_same_app(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
     flow_results: list[FlowResult],
 ) -> None:
     """Re-linking with the same app and server updates the tokens, keeps the name."""
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(config_entry, title="Alex")
+    hass.config_entries.async_update_entry(linked_entry, title="Alex")
     mock_token(aioclient_mock, json=token_answer("new-access"))
     mock_api(aioclient_mock, [])
-    result = await start_reconfigure(hass, config_entry, "us")
+    result = await start_reconfigure(hass, linked_entry, "us")
     result = await log_in(hass, hass_client_no_auth, result)
     assert suggested(result, "name") == "Alex"
     result = await name_account(hass, result)
@@ -698,96 +710,69 @@ async def test_reconfigure_same_app(
     assert result["reason"] == "reconfigure_successful"
     # Our own text, not Home Assistant's generic one.
     assert "translation_domain" not in result
-    assert config_entry.data["token"]["access_token"] == "new-access"
-    assert config_entry.title == "Alex"
+    assert linked_entry.data["token"]["access_token"] == "new-access"
+    assert linked_entry.title == "Alex"
     assert questions(flow_results) == ["region", "name"]
 
 
-@pytest.mark.usefixtures("setup_credentials")
 async def test_reconfigure_same_app_wrong_account(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
 ) -> None:
     """With the same app, another userId is another person: named, refused."""
-    config_entry.add_to_hass(hass)
-    mock_token(aioclient_mock)
-    aioclient_mock.get(
-        f"{BASE_URL}/v3/users/self/dataRange", json=data_range_payload(OTHER_USER_ID)
-    )
-    result = await start_reconfigure(hass, config_entry, "us")
+    mock_login(aioclient_mock, OTHER_USER_ID)
+    result = await start_reconfigure(hass, linked_entry, "us")
     result = await log_in(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert result["description_placeholders"] == {"name": "Dexcom"}
-    assert config_entry.unique_id == USER_ID
+    assert linked_entry.unique_id == USER_ID
 
 
-@pytest.mark.usefixtures("setup_credentials")
+@pytest.mark.parametrize(
+    "user_id", [OTHER_USER_ID, USER_ID], ids=["new_user_id", "same_user_id"]
+)
 async def test_reconfigure_new_region(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
+    user_id: str,
 ) -> None:
-    """Another server yields a new userId for the same person: the entry follows it."""
-    config_entry.add_to_hass(hass)
-    mock_token(aioclient_mock, SANDBOX_URL)
-    aioclient_mock.get(
-        f"{SANDBOX_URL}/v3/users/self/dataRange", json=data_range_payload(OTHER_USER_ID)
-    )
-    result = await start_reconfigure(hass, config_entry, "sandbox")
+    """Another server may yield a new userId for the same person, or keep it.
+
+    Either way the entry moves to that server and follows the userId.
+    """
+    mock_login(aioclient_mock, user_id, SANDBOX_URL)
+    result = await start_reconfigure(hass, linked_entry, "sandbox")
     result = await log_in(hass, hass_client_no_auth, result, SANDBOX_URL)
     result = await name_account(hass, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert config_entry.unique_id == OTHER_USER_ID
-    assert config_entry.data["region"] == "sandbox"
+    assert linked_entry.unique_id == user_id
+    assert linked_entry.data["region"] == "sandbox"
 
 
-@pytest.mark.usefixtures("setup_credentials")
-async def test_reconfigure_new_region_same_id(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
-) -> None:
-    """Another server may also keep the userId; the entry moves to that server."""
-    config_entry.add_to_hass(hass)
-    mock_token(aioclient_mock, SANDBOX_URL)
-    mock_api(aioclient_mock, [], SANDBOX_URL)
-    result = await start_reconfigure(hass, config_entry, "sandbox")
-    result = await log_in(hass, hass_client_no_auth, result, SANDBOX_URL)
-    result = await name_account(hass, result)
-    assert result["reason"] == "reconfigure_successful"
-    assert config_entry.unique_id == USER_ID
-    assert config_entry.data["region"] == "sandbox"
-
-
-@pytest.mark.usefixtures("setup_credentials")
 async def test_reconfigure_new_region_account_taken(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
 ) -> None:
     """A new userId that another entry already has is refused, naming that entry."""
-    config_entry.add_to_hass(hass)
     MockConfigEntry(
         domain=DOMAIN, title="Sam", unique_id=OTHER_USER_ID, data={}
     ).add_to_hass(hass)
-    mock_token(aioclient_mock, SANDBOX_URL)
-    aioclient_mock.get(
-        f"{SANDBOX_URL}/v3/users/self/dataRange", json=data_range_payload(OTHER_USER_ID)
-    )
-    result = await start_reconfigure(hass, config_entry, "sandbox")
+    mock_login(aioclient_mock, OTHER_USER_ID, SANDBOX_URL)
+    result = await start_reconfigure(hass, linked_entry, "sandbox")
     result = await log_in(hass, hass_client_no_auth, result, SANDBOX_URL)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert result["description_placeholders"] == {"name": "Sam"}
-    assert config_entry.unique_id == USER_ID
-    assert config_entry.data["region"] == "us"
+    assert linked_entry.unique_id == USER_ID
+    assert linked_entry.data["region"] == "us"
 
 
 @pytest.mark.usefixtures("setup_credentials")
@@ -798,10 +783,7 @@ async def test_reconfigure_prefills_custom_server_and_app(
     config_entry: MockConfigEntry,
 ) -> None:
     """Every answer stored on the entry is offered again when reconfiguring."""
-    server = "http://127.0.0.1:8765"
-    assert await async_setup_component(
-        hass, DOMAIN, {DOMAIN: {"development_servers": True}}
-    )
+    server = await enable_development_servers(hass)
     await async_import_client_credential(
         hass,
         DOMAIN,
@@ -839,21 +821,19 @@ async def test_reconfigure_prefills_custom_server_and_app(
     assert config_entry.data["base_url"] == server
 
 
-@pytest.mark.usefixtures("setup_credentials")
 async def test_reconfigure_name_in_use(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    config_entry: MockConfigEntry,
+    linked_entry: MockConfigEntry,
 ) -> None:
     """Its own name is free for the entry, other entries' names are not."""
-    config_entry.add_to_hass(hass)
     MockConfigEntry(domain=DOMAIN, title="Sam", unique_id=OTHER_USER_ID).add_to_hass(
         hass
     )
     mock_token(aioclient_mock)
     mock_api(aioclient_mock, [])
-    result = await start_reconfigure(hass, config_entry, "us")
+    result = await start_reconfigure(hass, linked_entry, "us")
     result = await log_in(hass, hass_client_no_auth, result)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"name": "sam"}
@@ -863,7 +843,7 @@ async def test_reconfigure_name_in_use(
         result["flow_id"], {"name": "DEXCOM"}
     )
     assert result["reason"] == "reconfigure_successful"
-    assert config_entry.title == "DEXCOM"
+    assert linked_entry.title == "DEXCOM"
 
 
 def device_of(hass: HomeAssistant, entry: ConfigEntry) -> dr.DeviceEntry:
@@ -883,61 +863,61 @@ def entity_ids(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, str]:
     }
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_existing_entry_renamed_by_reconfigure(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
 ) -> None:
     """An entry linked as "Dexcom" keeps its entity IDs (and history) when named.
 
     Only the names change: the device's and so the entities' friendly names.
     """
-    entry = setup_integration
-    before = entity_ids(hass, entry)
+    before = entity_ids(hass, config_entry)
     assert before[f"{USER_ID}_glucose_value"] == "sensor.dexcom_glucose_value"
 
     mock_token(aioclient_mock)
-    result = await start_reconfigure(hass, entry, "us")
+    result = await start_reconfigure(hass, config_entry, "us")
     result = await log_in(hass, hass_client_no_auth, result)
     result = await name_account(hass, result, "Alex")
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
 
-    assert entry.title == "Alex"
-    assert entity_ids(hass, entry) == before
-    device = device_of(hass, entry)
+    assert config_entry.title == "Alex"
+    assert entity_ids(hass, config_entry) == before
+    device = device_of(hass, config_entry)
     assert device.name == "Alex"
     state = hass.states.get("sensor.dexcom_glucose_value")
     assert state is not None
     assert state.attributes["friendly_name"] == "Alex Glucose value"
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     ("device_name_by_user", "shown"), [(None, "Sam"), ("Grandma", "Grandma")]
 )
 async def test_renamed_entry_names_device_after_reload(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
     device_name_by_user: str | None,
     shown: str,
 ) -> None:
     """Renaming the entry renames the device at the next reload, unless the user did."""
-    entry = setup_integration
-    before = entity_ids(hass, entry)
+    before = entity_ids(hass, config_entry)
     device_registry = dr.async_get(hass)
-    device = device_of(hass, entry)
+    device = device_of(hass, config_entry)
     device_registry.async_update_device(device.id, name_by_user=device_name_by_user)
 
-    hass.config_entries.async_update_entry(entry, title="Sam")
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    hass.config_entries.async_update_entry(config_entry, title="Sam")
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
 
     device = device_registry.async_get(device.id)
     assert device is not None
     assert device.name == "Sam"
     assert device.name_by_user == device_name_by_user
-    assert entity_ids(hass, entry) == before
+    assert entity_ids(hass, config_entry) == before
     state = hass.states.get("sensor.dexcom_glucose_value")
     assert state is not None
     assert state.attributes["friendly_name"] == f"{shown} Glucose value"

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from aiohttp import ClientConnectionError
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -21,28 +20,22 @@ from homeassistant.helpers import device_registry as dr
 from .common import (
     DEVICES_URL,
     EGVS_URL,
+    POLL,
+    START,
     TOKEN_URL,
     USER_ID,
+    Advance,
     EgvsServer,
-    async_advance,
+    SetupIntegration,
     egv,
     egvs_queries,
     requests_to,
     series,
     token_payload,
 )
-from .conftest import NOW
 
-START = datetime.fromisoformat(NOW)
-POLL = timedelta(minutes=5)
 VALUE_ENTITY = "sensor.dexcom_glucose_value"
 COORDINATOR_LOGGER = "custom_components.dexcom_oauth.coordinator"
-
-
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return datetime.fromisoformat(NOW).timestamp() + 7200
 
 
 def at(clock: str) -> datetime:
@@ -77,27 +70,27 @@ def coordinator_messages(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_fetches_incrementally(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """The first refresh asks for a day; later ones from 15 min before the newest."""
-    entry = setup_with_server
     assert egvs_queries(aioclient_mock) == [
         {"startDate": "2026-11-22T18:00:00", "endDate": "2026-11-23T18:00:00"}
     ]
-    assert len(data_of(entry).readings) == 12
+    assert len(data_of(config_entry).readings) == 12
 
     api_server.records.append(egv(at("17:05"), 134))
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
     # Nothing new: the newest is still 17:05.
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
     api_server.records += [egv(at("17:10"), 136), egv(at("17:15"), 138)]
-    await async_advance(hass, freezer, POLL)
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
+    await advance(POLL)
 
     assert egvs_queries(aioclient_mock)[1:] == [
         {"startDate": "2026-11-23T16:45:00", "endDate": "2026-11-23T18:05:00"},
@@ -105,26 +98,25 @@ async def test_fetches_incrementally(
         {"startDate": "2026-11-23T16:50:00", "endDate": "2026-11-23T18:15:00"},
         {"startDate": "2026-11-23T17:00:00", "endDate": "2026-11-23T18:20:00"},
     ]
-    data = data_of(entry)
+    data = data_of(config_entry)
     assert len(data.readings) == 15
     assert data.latest is not None
     assert data.latest.system_time == at("17:15")
     assert hass.states.get(VALUE_ENTITY).state == "138"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_devices_fetched_twice_a_day(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """The device list changes rarely, so it is not fetched on every refresh."""
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
     for _ in range(3):
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 1
 
-    await async_advance(hass, freezer, timedelta(hours=12))
+    await advance(timedelta(hours=12))
     assert len(requests_to(aioclient_mock, DEVICES_URL)) == 2
 
 
@@ -135,28 +127,22 @@ async def test_devices_fetched_twice_a_day(
 )
 async def test_devices_failure_is_not_fatal(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     device_registry: dr.DeviceRegistry,
     failure: dict[str, Any],
 ) -> None:
     """Without the device list the readings still load; the model stays unknown."""
-    freezer.move_to(NOW)
     aioclient_mock.get(DEVICES_URL, **failure)
     api_server = EgvsServer(readings)
     aioclient_mock.get(EGVS_URL, side_effect=api_server)
-    config_entry.add_to_hass(hass)
+    entry = await setup_integration()
 
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, USER_ID), config_entry.entry_id
+        (DOMAIN, USER_ID), entry.entry_id
     )
     assert device is not None
     assert device.model is None
@@ -164,9 +150,7 @@ async def test_devices_failure_is_not_fatal(
 
 async def test_devices_rejected_after_refresh_is_transient(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
@@ -174,90 +158,85 @@ async def test_devices_rejected_after_refresh_is_transient(
 
     The refresh token still works, so it is no reason to re-link.
     """
-    freezer.move_to(NOW)
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(DEVICES_URL, status=HTTPStatus.UNAUTHORIZED)
     aioclient_mock.get(EGVS_URL, side_effect=EgvsServer(readings))
-    config_entry.add_to_hass(hass)
+    entry = await setup_integration()
 
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     assert not hass.config_entries.flow.async_progress()
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_duplicates_counted_once(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """A record sent twice, in one answer or again in the overlap, is kept once."""
-    entry = setup_with_server
     twice = egv(at("17:05"), 134)
     api_server.records += [twice, dict(twice)]
 
     for _ in range(3):
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
 
-    ids = kept_ids(entry)
+    ids = kept_ids(config_entry)
     assert len(ids) == len(set(ids)) == 13
     assert ids.count(twice["recordId"]) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_late_record_merged_in_order(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """A record that arrives after newer ones takes its place by systemTime."""
-    entry = setup_with_server
     late = egv(at("16:52:30"), 99, record_id="late-record")
     api_server.records += [egv(at("17:05"), 134), late]
 
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
 
-    readings = data_of(entry).readings
+    readings = data_of(config_entry).readings
     times = [reading.system_time for reading in readings]
     assert times == sorted(times)
     assert len(readings) == 14
-    assert "late-record" in kept_ids(entry)
-    late_index = kept_ids(entry).index("late-record")
+    assert "late-record" in kept_ids(config_entry)
+    late_index = kept_ids(config_entry).index("late-record")
     assert readings[late_index - 1].system_time == at("16:50")
     assert readings[late_index + 1].system_time == at("16:55")
     # The late record is older, so it does not become the latest.
-    assert data_of(entry).latest is not None
-    assert data_of(entry).latest.system_time == at("17:05")
+    assert data_of(config_entry).latest is not None
+    assert data_of(config_entry).latest.system_time == at("17:05")
     assert hass.states.get(VALUE_ENTITY).state == "134"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [series(at("17:00"), 300)])
 async def test_kept_window_bounded(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """Only the 24 h before the newest reading stay in memory."""
-    entry = setup_with_server
-    readings = data_of(entry).readings
+    readings = data_of(config_entry).readings
     # The server only sends what lies inside the asked 24 h.
     assert readings[0].system_time == START - timedelta(hours=24)
     assert readings[-1].system_time == at("17:00")
 
     api_server.records += series(at("19:00"), 24, start_value=140)
-    await async_advance(hass, freezer, timedelta(hours=2))
+    await advance(timedelta(hours=2))
 
-    readings = data_of(entry).readings
+    readings = data_of(config_entry).readings
     newest = readings[-1].system_time
     assert newest == at("19:00")
     assert readings[0].system_time == newest - timedelta(hours=24)
     assert len(readings) == 24 * 12 + 1
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [
@@ -269,18 +248,15 @@ async def test_kept_window_bounded(
     ],
 )
 async def test_skipped_records_logged_once(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
-    api_server: EgvsServer,
+    config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """Records without an id or time are ignored and reported once."""
-    entry = setup_with_server
     for _ in range(3):
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
 
-    assert len(data_of(entry).readings) == 12
+    assert len(data_of(config_entry).readings) == 12
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert warnings == [
         (
@@ -290,12 +266,12 @@ async def test_skipped_records_logged_once(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_unusable_values_logged_once_per_kind(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
     api_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """An unknown trend, status or value is logged once at WARNING with its raw value."""
     for minute in (5, 10, 15):
@@ -307,7 +283,7 @@ async def test_unusable_values_logged_once_per_kind(
                 "value": "abc",
             }
         )
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert sorted(warnings) == [
         (
@@ -327,6 +303,7 @@ async def test_unusable_values_logged_once_per_kind(
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("headers", "earliest", "latest"),
     [
@@ -360,13 +337,13 @@ async def test_unusable_values_logged_once_per_kind(
 )
 async def test_rate_limit_waits_within_bounds(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     headers: dict[str, str],
     earliest: timedelta,
     latest: timedelta,
+    advance: Advance,
 ) -> None:
     """Retry-After is honoured from 30 s (the back-off) up to one hour, in every form.
 
@@ -375,8 +352,8 @@ async def test_rate_limit_waits_within_bounds(
     """
     api_server.fail(status=HTTPStatus.TOO_MANY_REQUESTS, headers=headers)
     api_server.records.append(egv(at("17:05"), 134))
-    first_wait = setup_with_server.runtime_data.update_interval
-    await async_advance(hass, freezer, first_wait)
+    first_wait = config_entry.runtime_data.update_interval
+    await advance(first_wait)
     if headers.get("Retry-After", "").endswith("18:25:00 GMT"):
         earliest = latest = latest - first_wait  # a date counts from the request
     assert len(egvs_queries(aioclient_mock)) == 2
@@ -384,29 +361,29 @@ async def test_rate_limit_waits_within_bounds(
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "on"
 
-    await async_advance(hass, freezer, earliest - timedelta(seconds=2))
+    await advance(earliest - timedelta(seconds=2))
     assert len(egvs_queries(aioclient_mock)) == 2, "asked again too early"
-    await async_advance(hass, freezer, latest - earliest + timedelta(seconds=4))
+    await advance(latest - earliest + timedelta(seconds=4))
     assert len(egvs_queries(aioclient_mock)) == 3
-    assert setup_with_server.runtime_data.window.newest.system_time == at("17:05")
+    assert config_entry.runtime_data.window.newest.system_time == at("17:05")
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_outage_logged_once_and_nothing_lost(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """An outage is logged when it starts and when it ends; readings survive it.
 
     The entities keep showing the latest reading while it is current: a
     failed request says nothing about it. The API entity shows the outage.
     """
-    entry = setup_with_server
-    before = kept_ids(entry)
+    before = kept_ids(config_entry)
     api_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     api_server.fail(exc=TimeoutError())
     api_server.fail(exc=ClientConnectionError())
@@ -414,17 +391,17 @@ async def test_outage_logged_once_and_nothing_lost(
 
     for minutes in (5, 10, 15, 20):
         api_server.records.append(egv(at("17:00") + timedelta(minutes=minutes), 140))
-        await async_advance(hass, freezer, POLL)
+        await advance(POLL)
         assert hass.states.get(VALUE_ENTITY).state == "132"
         assert hass.states.get("sensor.dexcom_reading_time").state != STATE_UNAVAILABLE
         problem = hass.states.get("binary_sensor.dexcom_api_status")
         assert problem.state == "on"
         assert problem.attributes["error"] == "connection"
-        assert entry.runtime_data.last_update_success is False
-        assert kept_ids(entry) == before
+        assert config_entry.runtime_data.last_update_success is False
+        assert kept_ids(config_entry) == before
 
-    await async_advance(hass, freezer, POLL)
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
+    await advance(POLL)
 
     errors = coordinator_messages(caplog, logging.ERROR, "Error fetching dexcom_oauth")
     assert errors == [
@@ -438,7 +415,7 @@ async def test_outage_logged_once_and_nothing_lost(
     assert hass.states.get("binary_sensor.dexcom_api_status").state == "off"
     # The first request after the outage still starts at the stored newest.
     assert egvs_queries(aioclient_mock)[5]["startDate"] == "2026-11-23T16:45:00"
-    after = kept_ids(entry)
+    after = kept_ids(config_entry)
     assert after[: len(before)] == before
     assert len(after) == len(before) + 4
     assert hass.states.get(VALUE_ENTITY).state == "140"
@@ -446,18 +423,17 @@ async def test_outage_logged_once_and_nothing_lost(
 
 async def test_data_delay_is_the_learned_availability_offset(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """One estimator: Data delay and staleness use the schedule's learned offset."""
-    entry = setup_with_server
-    coordinator = entry.runtime_data
     # At 18:00 the newest reading is from 17:00 and the next one is not there:
     # the offset lies between 55 and 60 minutes; learning starts at the low end.
-    assert data_of(entry).data_delay == coordinator.schedule.offset
-    assert data_of(entry).data_delay == timedelta(minutes=55)
-    assert data_of(entry).stale_after == timedelta(minutes=85)
+    assert data_of(config_entry).data_delay == coordinator.schedule.offset
+    assert data_of(config_entry).data_delay == timedelta(minutes=55)
+    assert data_of(config_entry).stale_after == timedelta(minutes=85)
     assert hass.states.get("sensor.dexcom_data_delay").state == "55.0"
 
     # Each next reading is there when the schedule asks for it.
@@ -466,53 +442,55 @@ async def test_data_delay_is_the_learned_availability_offset(
         while coordinator.window.newest.system_time < at("17:00") + timedelta(
             minutes=minute
         ):
-            await async_advance(hass, freezer, coordinator.update_interval)
-    delay = data_of(entry).data_delay
+            await advance(coordinator.update_interval)
+    delay = data_of(config_entry).data_delay
     assert delay == coordinator.schedule.offset
     assert timedelta(minutes=50) <= delay <= timedelta(minutes=61)
-    assert data_of(entry).stale_after == delay + timedelta(minutes=30)
+    assert data_of(config_entry).stale_after == delay + timedelta(minutes=30)
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [series(START - timedelta(hours=5), 12)])
 async def test_data_delay_capped(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
 ) -> None:
     """A delay above Dexcom's documented three hours does not stretch staleness."""
-    data = data_of(setup_with_server)
+    data = data_of(config_entry)
     assert data.data_delay == timedelta(hours=4, minutes=55)
     assert data.stale_after == timedelta(hours=3, minutes=30)
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [[]])
 async def test_no_readings_yet(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
 ) -> None:
     """An account without readings loads; the documented delay is assumed."""
-    data = data_of(setup_with_server)
-    assert setup_with_server.state is ConfigEntryState.LOADED
+    data = data_of(config_entry)
+    assert config_entry.state is ConfigEntryState.LOADED
     assert data.readings == ()
     assert data.latest is None
     assert data.data_delay is None
     assert data.stale_after == timedelta(hours=3, minutes=30)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_late_filled_record_is_no_delay_sample(
-    hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
-    freezer: FrozenDateTimeFactory,
+    advance: Advance,
 ) -> None:
     """An older record filled in late does not make Dexcom look slower."""
-    before = data_of(setup_with_server).data_delay
+    before = data_of(config_entry).data_delay
     api_server.records.append(egv(at("16:57:30"), 125, record_id="late-fill"))
-    await async_advance(
-        hass,
-        freezer,
-        setup_with_server.runtime_data.update_interval + timedelta(seconds=1),
+    await advance(
+        config_entry.runtime_data.update_interval + timedelta(seconds=1),
     )
-    assert "late-fill" in kept_ids(setup_with_server)
-    assert data_of(setup_with_server).data_delay <= before + timedelta(seconds=12)
+    assert "late-fill" in kept_ids(config_entry)
+    assert data_of(config_entry).data_delay <= before + timedelta(seconds=12)
 
 
 @pytest.mark.parametrize(
@@ -521,17 +499,18 @@ async def test_late_filled_record_is_no_delay_sample(
 )
 async def test_record_outside_the_window_never_becomes_latest(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_integration: MockConfigEntry,
+    api_payloads: None,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """A record dated a year ahead is dropped and logged once; real readings go on."""
-    entry = setup_integration
+    entry = await setup_integration()
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert data_of(entry).latest.system_time == at("17:00")
     # The next poll asks from just before the real newest reading, not the future.
-    await async_advance(hass, freezer, entry.runtime_data.update_interval)
+    await advance(entry.runtime_data.update_interval)
     assert egvs_queries(aioclient_mock)[-1]["startDate"] == "2026-11-23T16:45:00"
     warnings = coordinator_messages(caplog, logging.WARNING, "Dexcom: Dexcom sent")
     assert len(warnings) == 1

@@ -1,6 +1,5 @@
 """Diagnostics: useful to a maintainer, with every secret and identifier removed."""
 
-from datetime import datetime
 import json
 
 import pytest
@@ -14,18 +13,12 @@ from syrupy.assertion import SnapshotAssertion
 from homeassistant.core import HomeAssistant
 
 from .common import SECRETS
-from .conftest import NOW
 
 
-@pytest.fixture
-def token_expiry() -> float:
-    """Expire the token at a fixed time, so that the snapshot is stable."""
-    return datetime.fromisoformat(NOW).timestamp() + 7200
-
-
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_diagnostics(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
     snapshot: SnapshotAssertion,
 ) -> None:
@@ -35,7 +28,7 @@ async def test_diagnostics(
     frozen time, not before it.
     """
     diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, setup_integration
+        hass, hass_client, config_entry
     )
 
     assert diagnostics == snapshot
@@ -48,6 +41,7 @@ async def test_diagnostics(
     assert len(diagnostics["recent_readings"]) == 12
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     "entry_data",
     [
@@ -67,12 +61,12 @@ async def test_diagnostics(
 )
 async def test_diagnostics_show_only_known_harmless_fields(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """Redaction is by allow-list: fields nobody vetted never show."""
     diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, setup_integration
+        hass, hass_client, config_entry
     )
     dump = json.dumps(diagnostics)
     for secret in ("session-secret-5b2c", "id-secret-71fe", "other-secret-3d9a"):

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 import logging
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -15,7 +14,6 @@ from custom_components.dexcom_oauth.event_statistics import statistic_ids
 from custom_components.dexcom_oauth.logs import LOGS_INTERVAL
 from homeassistant.components.logbook.helpers import async_determine_event_types
 from homeassistant.components.logbook.processor import EventProcessor
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -24,27 +22,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
 
-from .common import EgvsServer, alert, async_advance, egv, event
-from .conftest import NOW
+from .common import START, Advance, EgvsServer, SetupIntegration, alert, egv, event
 
-START = datetime.fromisoformat(NOW)
 UTC = START.tzinfo
 # Home Assistant's test time zone is US/Pacific: local midnight is 08:00 UTC.
 NOV_22 = datetime(2026, 11, 22, 8, tzinfo=UTC)
 NOV_23 = datetime(2026, 11, 23, 8, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant, then load the integration."""
-
-
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return START.timestamp() + 7200
+pytestmark = pytest.mark.usefixtures("recorder_mock")
 
 
 async def daily(
@@ -71,12 +57,11 @@ async def daily(
 
 async def test_daily_totals_at_local_days(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     api_server: EgvsServer,
     events_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """Events count for their local day; deletions are left out; edits rewrite."""
     # The recorder's debug log prints registry events, device identifiers included.
@@ -112,11 +97,8 @@ async def test_daily_totals_at_local_days(
             ),
         ]
     )
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    carbs_id, fast_id, long_id = statistic_ids(config_entry)
+    entry = await setup_integration()
+    carbs_id, fast_id, long_id = statistic_ids(entry)
 
     carbs = await daily(hass, carbs_id)
     assert carbs[NOV_22] == (70, 70)
@@ -136,12 +118,12 @@ async def test_daily_totals_at_local_days(
     newest = START - timedelta(hours=1)
     for step in range(1, int(LOGS_INTERVAL / timedelta(minutes=5)) + 1):
         api_server.records.append(egv(newest + timedelta(minutes=5 * step)))
-        await async_advance(hass, freezer, timedelta(minutes=5))
+        await advance(timedelta(minutes=5))
     carbs = await daily(hass, carbs_id)
     assert carbs[NOV_22] == (70, 70)
     assert carbs[NOV_23] == (25, 95)
 
-    assert await hass.config_entries.async_remove(config_entry.entry_id)
+    assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     await async_wait_recording_done(hass)
     ids = await get_instance(hass).async_add_executor_job(
@@ -150,21 +132,21 @@ async def test_daily_totals_at_local_days(
     assert not {carbs_id, fast_id, long_id} & {row["statistic_id"] for row in ids}
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_days_without_events_are_zeros(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
 ) -> None:
     """Without any event the days are still written, as zeros."""
-    carbs_id = statistic_ids(setup_with_server)[0]
+    carbs_id = statistic_ids(config_entry)[0]
     assert set((await daily(hass, carbs_id)).values()) == {(0, 0)}
 
 
 async def test_alerts_show_in_the_logbook(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     config_entry: MockConfigEntry,
     alerts_server: EgvsServer,
-    api_server: EgvsServer,
     hass_storage: dict[str, Any],
 ) -> None:
     """A fired alert is an entry of the logbook (Activity), with its type."""
@@ -177,10 +159,7 @@ async def test_alerts_show_in_the_logbook(
         "data": {"linked": True, "seen": {}, "alerts_from": None},
     }
     alerts_server.records.append(alert(START - timedelta(hours=2), "urgentLow"))
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration()
     await async_wait_recording_done(hass)
 
     processor = EventProcessor(

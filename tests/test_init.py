@@ -6,7 +6,6 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp import ClientConnectionError
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -31,41 +30,33 @@ from .common import (
     EGVS_URL,
     NEW_ACCESS_TOKEN,
     NEW_REFRESH_TOKEN,
+    NOW,
     OTHER_USER_ID,
+    READING_SENSOR_KEYS,
     REFRESH_TOKEN,
     TOKEN_URL,
     USER_ID,
+    Advance,
     EgvsServer,
-    async_advance,
+    SetupIntegration,
     bearer_tokens,
     egvs_payload,
     in_turn,
     mock_api,
     reauth_flows,
+    refuse_refresh_token,
     requests_to,
     token_payload,
 )
-from .conftest import NOW
 
 # Alert levels (3), last events (4), session (2), level binary sensors (3), alert event (1).
 SETTINGS_ENTITIES = 13
 SENSOR_KEYS = (
-    "glucose_value",
-    "glucose_trend",
-    "glucose_trend_rate",
-    "glucose_range",
-    "reading_time",
-    "data_delay",
+    *READING_SENSOR_KEYS,
     "glucose_change",
     *(description.key for description in GLYCEMIC_SENSORS),
 )
 VALUE_ENTITY = "sensor.dexcom_glucose_value"
-
-
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return datetime.fromisoformat(NOW).timestamp() + 7200
 
 
 @pytest.fixture(autouse=True)
@@ -78,69 +69,69 @@ def token_endpoint(aioclient_mock: AiohttpClientMocker) -> None:
     aioclient_mock.post(TOKEN_URL, json=token_payload())
 
 
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add the entry and try to set it up, whatever the outcome."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_setup_and_unload(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
 ) -> None:
     """The entry loads with its sensors and unloads cleanly."""
-    entry = setup_integration
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert config_entry.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get(VALUE_ENTITY).state == STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_reload(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A reload starts a new coordinator and keeps exactly the same entities."""
-    entry = setup_integration
     before = {
         e.entity_id
-        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        for e in er.async_entries_for_config_entry(
+            entity_registry, config_entry.entry_id
+        )
     }
-    old_coordinator = entry.runtime_data
+    old_coordinator = config_entry.runtime_data
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is not old_coordinator
-    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert config_entry.runtime_data is not old_coordinator
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
     assert {e.entity_id for e in entries} == before
     assert (
         len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
     )  # the episode event
-    assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
+    assert (
+        len(dr.async_entries_for_config_entry(device_registry, config_entry.entry_id))
+        == 1
+    )
     assert hass.states.get(VALUE_ENTITY).state == "132"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
 
 
 async def test_implementation_unavailable(
-    hass: HomeAssistant, setup_credentials: None, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
 ) -> None:
     """When the credential provider is down, setup is retried later."""
     with patch(
         "custom_components.dexcom_oauth.async_get_config_entry_implementation",
         side_effect=ImplementationUnavailableError,
     ):
-        await set_up(hass, config_entry)
+        entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
 @pytest.mark.parametrize(
@@ -156,63 +147,58 @@ async def test_implementation_unavailable(
 )
 async def test_temporary_failure_retries_setup(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     failure: dict[str, Any],
+    advance: Advance,
 ) -> None:
     """A failure that may pass retries setup; no entity is created meanwhile."""
-    freezer.move_to(NOW)
     aioclient_mock.get(EGVS_URL, **failure)
 
-    await set_up(hass, config_entry)
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.SETUP_RETRY
     assert hass.states.get(VALUE_ENTITY) is None
-    assert not reauth_flows(hass, config_entry)
+    assert not reauth_flows(hass, entry)
 
     aioclient_mock.clear_requests()
     mock_api(aioclient_mock, readings)
-    await async_advance(hass, freezer, timedelta(minutes=2))
+    await advance(timedelta(minutes=2))
 
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(VALUE_ENTITY).state == "132"
 
 
 async def test_rejected_twice_is_retried_not_relinked(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A 401 even after a fresh token is transient: setup is retried, no re-link.
 
     Only the token endpoint refusing the refresh token means re-link.
     """
-    freezer.move_to(NOW)
     aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
 
-    await set_up(hass, config_entry)
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert reauth_flows(hass, config_entry) == []
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert reauth_flows(hass, entry) == []
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [ACCESS_TOKEN, NEW_ACCESS_TOKEN]
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_expired_token_refreshed_at_setup(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An expired token is refreshed first; the rotated refresh token is kept."""
-    entry = setup_integration
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.state is ConfigEntryState.LOADED
 
     refreshes = requests_to(aioclient_mock, TOKEN_URL)
     assert len(refreshes) == 1
@@ -223,9 +209,12 @@ async def test_expired_token_refreshed_at_setup(
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
     }
-    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
-    assert entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
-    assert entry.data["token"]["expires_at"] > datetime.fromisoformat(NOW).timestamp()
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert config_entry.data["token"]["access_token"] == NEW_ACCESS_TOKEN
+    assert (
+        config_entry.data["token"]["expires_at"]
+        > datetime.fromisoformat(NOW).timestamp()
+    )
     # The second egvs request is the analytics' 14 days.
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [NEW_ACCESS_TOKEN] * 2
     assert bearer_tokens(aioclient_mock, DEVICES_URL) == [NEW_ACCESS_TOKEN]
@@ -235,15 +224,12 @@ async def test_expired_token_refreshed_at_setup(
 
 async def test_rejected_token_refreshed_once(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A 401 on an unexpired token refreshes it once; the request then succeeds."""
-    freezer.move_to(NOW)
     aioclient_mock.get(
         EGVS_URL,
         side_effect=in_turn(
@@ -252,9 +238,9 @@ async def test_rejected_token_refreshed_once(
     )
     mock_api(aioclient_mock, readings)
 
-    await set_up(hass, config_entry)
+    entry = await setup_integration()
 
-    assert config_entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.LOADED
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
     assert bearer_tokens(aioclient_mock, EGVS_URL) == [
         ACCESS_TOKEN,
@@ -262,99 +248,88 @@ async def test_rejected_token_refreshed_once(
         NEW_ACCESS_TOKEN,  # the analytics' 14 days
     ]
     assert bearer_tokens(aioclient_mock, DEVICES_URL) == [NEW_ACCESS_TOKEN]
-    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
     assert hass.states.get(VALUE_ENTITY).state == "132"
     for secret in (NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN):
         assert secret not in caplog.text
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_invalid_grant_after_setup(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """A dead refresh token starts reauth and raises a repair; the reading stays."""
-    entry = setup_with_server
     assert hass.states.get(VALUE_ENTITY).state == "132"
-    aioclient_mock.clear_requests()
-    aioclient_mock.post(
-        TOKEN_URL,
-        status=HTTPStatus.BAD_REQUEST,
-        json={"error": "invalid_grant", "error_description": "Token is not active"},
+    refuse_refresh_token(
+        aioclient_mock, api_server, error_description="Token is not active"
     )
-    aioclient_mock.get(EGVS_URL, side_effect=api_server)
     api_server.fail(times=5, status=HTTPStatus.UNAUTHORIZED)
 
-    await async_advance(hass, freezer, timedelta(minutes=5))
+    await advance(timedelta(minutes=5))
 
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert len(reauth_flows(hass, entry)) == 1
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{entry.entry_id}")
+    assert len(reauth_flows(hass, config_entry)) == 1
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"reauth_{config_entry.entry_id}")
     api_status = hass.states.get("binary_sensor.dexcom_api_status")
     assert api_status.state == "on"
     assert api_status.attributes["error"] == "reauth_required"
     # The 17:00 reading is still the latest one known, and still current.
     assert hass.states.get(VALUE_ENTITY).state == "132"
     # The rejected refresh token is not thrown away: reauth replaces it.
-    assert entry.data["token"]["refresh_token"] == REFRESH_TOKEN
+    assert config_entry.data["token"]["refresh_token"] == REFRESH_TOKEN
 
 
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_invalid_grant_at_setup(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
     """An expired token that cannot be refreshed fails setup and asks to re-link."""
-    freezer.move_to(NOW)
     aioclient_mock.clear_requests()
     aioclient_mock.post(
         TOKEN_URL, status=HTTPStatus.BAD_REQUEST, json={"error": "invalid_grant"}
     )
     mock_api(aioclient_mock, readings)
 
-    await set_up(hass, config_entry)
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert len(reauth_flows(hass, config_entry)) == 1
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass, entry)) == 1
     assert not requests_to(aioclient_mock, EGVS_URL)
 
 
 async def test_token_endpoint_down_retries_setup(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
 ) -> None:
     """A token endpoint that fails for a while is no reason to re-link."""
-    freezer.move_to(NOW)
     aioclient_mock.clear_requests()
     aioclient_mock.post(TOKEN_URL, status=HTTPStatus.SERVICE_UNAVAILABLE)
     aioclient_mock.get(EGVS_URL, status=HTTPStatus.UNAUTHORIZED)
 
-    await set_up(hass, config_entry)
+    entry = await setup_integration(loaded=False)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert not reauth_flows(hass, config_entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert not reauth_flows(hass, entry)
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_new_account_id_moves_registry_ids(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """After a re-link under a new userId, ids move; entity ids and device stay."""
-    entry = setup_integration
     device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, USER_ID), entry.entry_id
+        (DOMAIN, USER_ID), config_entry.entry_id
     )
     assert device is not None
     entity_ids = {
@@ -363,46 +338,50 @@ async def test_new_account_id_moves_registry_ids(
     }
     assert all(entity_ids.values())
 
-    hass.config_entries.async_update_entry(entry, unique_id=OTHER_USER_ID)
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    hass.config_entries.async_update_entry(config_entry, unique_id=OTHER_USER_ID)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert entry.state is ConfigEntryState.LOADED
+    assert config_entry.state is ConfigEntryState.LOADED
     moved = device_registry.async_get_device_by_identifier(
-        (DOMAIN, OTHER_USER_ID), entry.entry_id
+        (DOMAIN, OTHER_USER_ID), config_entry.entry_id
     )
     assert moved is not None
     assert moved.id == device.id
     assert moved.identifiers == {(DOMAIN, OTHER_USER_ID)}
     assert (
         device_registry.async_get_device_by_identifier(
-            (DOMAIN, USER_ID), entry.entry_id
+            (DOMAIN, USER_ID), config_entry.entry_id
         )
         is None
     )
-    assert len(dr.async_entries_for_config_entry(device_registry, entry.entry_id)) == 1
+    assert (
+        len(dr.async_entries_for_config_entry(device_registry, config_entry.entry_id))
+        == 1
+    )
     for key, entity_id in entity_ids.items():
         registered = entity_registry.async_get(entity_id)
         assert registered is not None
         assert registered.unique_id == f"{OTHER_USER_ID}_{key}"
         assert registered.device_id == device.id
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
-    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
     assert (
         len(entries) == len(SENSOR_KEYS) + 1 + SETTINGS_ENTITIES + 1
     )  # the episode event
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_stale_rejection_does_not_refresh_again(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A 401 for a token that was already replaced uses the new one as it is.
 
     Two requests can see the same token rejected; only the first refreshes.
     """
-    provider = setup_integration.runtime_data.client._access_token
+    provider = config_entry.runtime_data.client._access_token
 
     assert await provider("an-access-token-replaced-earlier") == ACCESS_TOKEN
     assert not requests_to(aioclient_mock, TOKEN_URL)
@@ -410,21 +389,19 @@ async def test_stale_rejection_does_not_refresh_again(
     assert await provider(ACCESS_TOKEN) == NEW_ACCESS_TOKEN
     assert await provider(ACCESS_TOKEN) == NEW_ACCESS_TOKEN
     assert len(requests_to(aioclient_mock, TOKEN_URL)) == 1
-    assert setup_integration.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
+    assert config_entry.data["token"]["refresh_token"] == NEW_REFRESH_TOKEN
 
 
 @pytest.mark.parametrize("token_expiry", [datetime.fromisoformat(NOW).timestamp() - 60])
 async def test_custom_server(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
+    setup_integration: SetupIntegration,
     entry_data: dict[str, Any],
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
     """An entry on a development server sends everything, tokens too, there."""
     server = "http://127.0.0.1:8765"
-    freezer.move_to(NOW)
     aioclient_mock.clear_requests()
     aioclient_mock.post(f"{server}/v2/oauth2/token", json=token_payload())
     mock_api(aioclient_mock, readings, base_url=server)
@@ -435,7 +412,7 @@ async def test_custom_server(
         data={**entry_data, "region": "custom", "base_url": f"{server}/"},
     )
 
-    await set_up(hass, entry)
+    await setup_integration(entry)
 
     assert entry.state is ConfigEntryState.LOADED
     assert [str(call[1].with_query(None)) for call in aioclient_mock.mock_calls] == [

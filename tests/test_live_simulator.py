@@ -15,10 +15,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.dexcom_oauth.client import GlucoseReading
@@ -33,7 +30,15 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 
-from .common import CLIENT_ID, CLIENT_SECRET, coordinator_of, reauth_flows, state_of
+from .common import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    Advance,
+    async_advance,
+    coordinator_of,
+    reauth_flows,
+    state_of,
+)
 from .live.browser import choose_user
 from .live.server import EGVS, TOKEN, LiveSimulator, serve
 
@@ -41,14 +46,6 @@ START = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 USER = "SandboxUser7"
 REDIRECT_URI = "https://example.com/auth/external/callback"
 VALUE_ENTITY = "sensor.dexcom_glucose_value"
-SENSOR_KEYS = (
-    "glucose_value",
-    "glucose_trend",
-    "glucose_trend_rate",
-    "glucose_range",
-    "reading_time",
-    "data_delay",
-)
 # Readings compared with the simulator: most of the first day fetched, and later ones.
 CHECKED_SINCE = START - timedelta(hours=20)
 # OAuth2Session refreshes a token this close to its expiry.
@@ -100,22 +97,7 @@ async def linked(
     hass: HomeAssistant, live: LiveSimulator, setup_credentials: None
 ) -> MockConfigEntry:
     """Set up an entry with tokens the simulator issued for USER at START."""
-    grant = live.simulator.issue_tokens(USER)
-    live.secrets.update((grant.access_token, grant.refresh_token))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Dexcom",
-        unique_id=live.simulator.user_id(USER),
-        data={
-            "auth_implementation": DOMAIN,
-            "region": "custom",
-            "base_url": live.base_url,
-            "token": {**grant.to_json(), "expires_at": time.time() + grant.expires_in},
-        },
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await set_up_linked(hass, live, USER)
     assert entry.state is ConfigEntryState.LOADED
     return entry
 
@@ -168,22 +150,13 @@ def assert_api_problem(hass: HomeAssistant, kind: str | None = None) -> None:
     assert state_of(hass, "sensor.dexcom_reading_time") != STATE_UNAVAILABLE
 
 
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    """Let simulated time pass and run what became due."""
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def next_poll(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
 ) -> None:
     """Advance to the coordinator's next planned poll."""
     interval = coordinator_of(entry).update_interval
     assert interval is not None
-    await advance(hass, freezer, interval)
+    await async_advance(hass, freezer, interval)
 
 
 async def poll_until(
@@ -271,17 +244,16 @@ async def test_three_hours_with_token_rotation(
     linked: MockConfigEntry,
 ) -> None:
     """Hours of polling rotate the tokens at each expiry and miss no reading."""
-    entry = linked
-    first_kept = len(kept_since(entry, CHECKED_SINCE))
-    tokens = [entry.data["token"]]
+    first_kept = len(kept_since(linked, CHECKED_SINCE))
+    tokens = [linked.data["token"]]
     rotated_at: list[float] = []
     while datetime.now(UTC) < START + timedelta(hours=3):
-        await next_poll(hass, freezer, entry)
-        if entry.data["token"]["refresh_token"] != tokens[-1]["refresh_token"]:
+        await next_poll(hass, freezer, linked)
+        if linked.data["token"]["refresh_token"] != tokens[-1]["refresh_token"]:
             rotated_at.append(time.time())
-            tokens.append(entry.data["token"])
-        assert coordinator_of(entry).last_update_success
-        assert_nothing_lost(entry, live)
+            tokens.append(linked.data["token"])
+        assert coordinator_of(linked).last_update_success
+        assert_nothing_lost(linked, live)
         assert state_of(hass, VALUE_ENTITY) == expected_state(live)
 
     assert len(rotated_at) >= 2
@@ -292,7 +264,7 @@ async def test_three_hours_with_token_rotation(
         assert error == "invalid_grant"
     # Never a request with an expired token: each was refreshed first.
     assert {answer.status for answer in live.answers_to(EGVS)} == {200}
-    assert len(kept_since(entry, CHECKED_SINCE)) >= first_kept + 30
+    assert len(kept_since(linked, CHECKED_SINCE)) >= first_kept + 30
 
 
 async def test_revoked_tokens_ask_to_relink(
@@ -301,28 +273,28 @@ async def test_revoked_tokens_ask_to_relink(
     live: LiveSimulator,
     linked: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    advance: Advance,
 ) -> None:
     """Revoked at Dexcom: the refused refresh starts reauth; checks go on slowly."""
-    entry = linked
-    await poll_until(hass, freezer, entry, live, START + timedelta(minutes=10))
+    await poll_until(hass, freezer, linked, live, START + timedelta(minutes=10))
     assert live.simulator.revoke_user(USER) == 2
 
-    await next_poll(hass, freezer, entry)
+    await next_poll(hass, freezer, linked)
 
     # The data call is refused, then the refresh; nothing is asked after that.
     answers = [(answer.path, answer.status) for answer in live.answers[-2:]]
     assert answers == [(EGVS, 401), (TOKEN, 400)]
-    assert len(reauth_flows(hass, entry)) == 1
-    assert entry.state is ConfigEntryState.LOADED
+    assert len(reauth_flows(hass, linked)) == 1
+    assert linked.state is ConfigEntryState.LOADED
     assert_api_problem(hass, "reauth_required")
     asked = len(live.answers)
-    await advance(hass, freezer, timedelta(minutes=29))
+    await advance(timedelta(minutes=29))
     assert len(live.answers) == asked
     # Every 30 minutes one check: the refresh Dexcom still refuses.
-    await advance(hass, freezer, timedelta(minutes=2))
+    await advance(timedelta(minutes=2))
     assert [(a.path, a.status) for a in live.answers[asked:]] == [(TOKEN, 400)]
-    assert len(reauth_flows(hass, entry)) == 1
-    assert len(reauth_flows(hass, entry)) == 1
+    assert len(reauth_flows(hass, linked)) == 1
+    assert len(reauth_flows(hass, linked)) == 1
     assert not [
         r for r in caplog.records if r.levelno >= logging.WARNING and r.exc_info
     ]
@@ -335,17 +307,16 @@ async def test_rate_limit_burst(
     linked: MockConfigEntry,
 ) -> None:
     """Three 429s in a row: each Retry-After is waited out and no reading is lost."""
-    entry = linked
-    await poll_until(hass, freezer, entry, live, START + timedelta(minutes=30))
-    before = {reading.record_id for reading in kept_since(entry, CHECKED_SINCE)}
+    await poll_until(hass, freezer, linked, live, START + timedelta(minutes=30))
+    before = {reading.record_id for reading in kept_since(linked, CHECKED_SINCE)}
     asked = len(live.answers_to(EGVS))
     live.simulator.burst(count=3, status=429, retry_after=60)
 
     for _ in range(3):
-        await failed_poll(hass, freezer, entry)
-    await next_poll(hass, freezer, entry)
-    assert coordinator_of(entry).last_update_success
-    assert_nothing_lost(entry, live)
+        await failed_poll(hass, freezer, linked)
+    await next_poll(hass, freezer, linked)
+    assert coordinator_of(linked).last_update_success
+    assert_nothing_lost(linked, live)
     assert state_of(hass, VALUE_ENTITY) == expected_state(live)
 
     answers = live.answers_to(EGVS)[asked:]
@@ -353,8 +324,8 @@ async def test_rate_limit_burst(
     for refused, following in itertools.pairwise(answers):
         assert following.at - refused.at >= timedelta(seconds=60)
     # Readings that appeared during the burst were fetched after it.
-    assert {r.record_id for r in kept_since(entry, CHECKED_SINCE)} > before
-    await poll_until(hass, freezer, entry, live, START + timedelta(hours=1))
+    assert {r.record_id for r in kept_since(linked, CHECKED_SINCE)} > before
+    await poll_until(hass, freezer, linked, live, START + timedelta(hours=1))
     assert live.simulator.read_stats().count(EGVS, 429) == 3
 
 
@@ -366,18 +337,17 @@ async def test_malformed_and_unavailable_answers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Bodies that are not JSON, then 503s: one outage, logged once, nothing lost."""
-    entry = linked
-    await poll_until(hass, freezer, entry, live, START + timedelta(minutes=30))
+    await poll_until(hass, freezer, linked, live, START + timedelta(minutes=30))
     asked = len(live.answers_to(EGVS))
 
     live.simulator.set_faults(malformed_rate=1.0)
-    await failed_poll(hass, freezer, entry)
-    await failed_poll(hass, freezer, entry)
+    await failed_poll(hass, freezer, linked)
+    await failed_poll(hass, freezer, linked)
     live.simulator.set_faults(malformed_rate=0.0, error_rates={503: 1.0})
-    await failed_poll(hass, freezer, entry)
-    await failed_poll(hass, freezer, entry)
+    await failed_poll(hass, freezer, linked)
+    await failed_poll(hass, freezer, linked)
     live.simulator.clear_faults()
-    await poll_until(hass, freezer, entry, live, START + timedelta(hours=1))
+    await poll_until(hass, freezer, linked, live, START + timedelta(hours=1))
 
     statuses = [answer.status for answer in live.answers_to(EGVS)[asked:]]
     assert statuses[:5] == [200, 200, 503, 503, 200]
@@ -410,14 +380,13 @@ async def test_backlog_after_a_stall_fetched_completely(
     before 19:16:33 then upload at once and each appears after its own jitter,
     so the poll just after the upload sees only some of them.
     """
-    entry = linked
     stall_start = START - timedelta(minutes=43, seconds=27)
     live.simulator.add_stall(stall_start, 3 * 3600, USER)
 
     states: set[str] = set()
     while datetime.now(UTC) < START + timedelta(hours=3):
-        await next_poll(hass, freezer, entry)
-        assert_nothing_lost(entry, live)
+        await next_poll(hass, freezer, linked)
+        assert_nothing_lost(linked, live)
         states.add(state := state_of(hass, VALUE_ENTITY))
         # While the stall lasts the last value grows stale and is not shown.
         assert state in (STATE_UNAVAILABLE, expected_state(live))
@@ -426,7 +395,7 @@ async def test_backlog_after_a_stall_fetched_completely(
     assert state == expected_state(live)
     backlog = [
         reading
-        for reading in kept_since(entry, stall_start)
+        for reading in kept_since(linked, stall_start)
         if reading.system_time < stall_start + timedelta(hours=2)
     ]
     assert len(backlog) >= 20
@@ -449,6 +418,17 @@ def linked_user(hass: HomeAssistant, live: LiveSimulator, user: str) -> MockConf
             "token": {**grant.to_json(), "expires_at": time.time() + grant.expires_in},
         },
     )
+
+
+async def set_up_linked(
+    hass: HomeAssistant, live: LiveSimulator, user: str
+) -> MockConfigEntry:
+    """Add an entry for `user` with tokens the simulator issued now, and set it up."""
+    entry = linked_user(hass, live, user)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 def level_mg_dl(hass: HomeAssistant, entity_id: str) -> float:
@@ -489,10 +469,7 @@ async def test_settings_and_logs_of_every_user(
             fired.append((new.attributes["alert_time"], new.attributes["alert_name"]))
 
     async_track_state_change_event(hass, "event.dexcom_dexcom_alert", alert_fired)
-    entry = linked_user(hass, live, user)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await set_up_linked(hass, live, user)
 
     while datetime.now(UTC) < START + timedelta(hours=12):
         await next_poll(hass, freezer, entry)

@@ -8,6 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, flush_store
 
+from custom_components.dexcom_oauth.coordinator import DexcomCoordinator
 from custom_components.dexcom_oauth.schedule import (
     MIN_WAIT,
     STALL_INTERVAL,
@@ -15,8 +16,15 @@ from custom_components.dexcom_oauth.schedule import (
 )
 from homeassistant.core import HomeAssistant
 
-from .common import EgvsServer, async_advance, coordinator_of, egv, egvs_queries
-from .conftest import NOW
+from .common import (
+    NOW,
+    Advance,
+    EgvsServer,
+    async_advance,
+    coordinator_of,
+    egv,
+    egvs_queries,
+)
 
 T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
 
@@ -33,14 +41,12 @@ def poll_times(aioclient_mock: Any) -> list[str]:
 
 
 async def test_polls_just_after_the_next_reading(
-    hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
-    freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
+    advance: Advance,
 ) -> None:
     """Readings appearing on time are fetched by one poll each, seconds after."""
-    coordinator = coordinator_of(setup_with_server)
     # Newest reading 17:00 seen at 18:00: the next (17:05) is due around 18:05.
     expected = coordinator.schedule.expected_next(datetime.fromisoformat(NOW))
     assert expected is not None
@@ -54,7 +60,7 @@ async def test_polls_just_after_the_next_reading(
         api_server.records.append(egv(T17 + timedelta(minutes=minute), 140))
         visible = datetime.fromisoformat(NOW) + timedelta(minutes=minute)
         while coordinator.window.newest.system_time < T17 + timedelta(minutes=minute):
-            await async_advance(hass, freezer, coordinator.update_interval)
+            await advance(coordinator.update_interval)
             now = datetime.fromisoformat(poll_times(aioclient_mock)[-1] + "+00:00")
             if coordinator.window.newest.system_time < T17 + timedelta(minutes=minute):
                 assert now < visible + timedelta(seconds=5)
@@ -63,18 +69,19 @@ async def test_polls_just_after_the_next_reading(
     assert len(poll_times(aioclient_mock)) - 1 <= 12 * 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_stall_polls_at_most_twelve_times_an_hour(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
 ) -> None:
     """With no new readings the coordinator settles on one poll per 5 minutes."""
-    await async_advance_for(hass, freezer, setup_with_server, timedelta(hours=1))
+    await async_advance_for(hass, freezer, config_entry, timedelta(hours=1))
     before = len(poll_times(aioclient_mock))
-    await async_advance_for(hass, freezer, setup_with_server, timedelta(hours=1))
+    await async_advance_for(hass, freezer, config_entry, timedelta(hours=1))
     assert len(poll_times(aioclient_mock)) - before <= 12
-    assert coordinator_of(setup_with_server).update_interval == STALL_INTERVAL
+    assert coordinator_of(config_entry).update_interval == STALL_INTERVAL
 
 
 async def async_advance_for(
@@ -96,71 +103,70 @@ async def async_advance_for(
 
 async def test_stall_then_resume(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """After a two-hour stall the backlog is fetched within five minutes."""
-    coordinator = coordinator_of(setup_with_server)
-    await async_advance_for(hass, freezer, setup_with_server, timedelta(hours=2))
+    await async_advance_for(hass, freezer, config_entry, timedelta(hours=2))
     api_server.records += [
         egv(T17 + timedelta(hours=2, minutes=m), 150) for m in range(0, 60, 5)
     ]
-    await async_advance_for(hass, freezer, setup_with_server, timedelta(minutes=5))
+    await async_advance_for(hass, freezer, config_entry, timedelta(minutes=5))
     assert coordinator.window.newest.system_time == T17 + timedelta(hours=2, minutes=55)
 
 
 async def test_retry_after_is_honoured(
-    hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     api_server: EgvsServer,
-    freezer: FrozenDateTimeFactory,
     aioclient_mock: Any,
+    advance: Advance,
 ) -> None:
     """A 429 with Retry-After: 600 holds the next poll back ten minutes."""
-    coordinator = coordinator_of(setup_with_server)
     api_server.fail(status=429, headers={"Retry-After": "600"})
-    await async_advance(hass, freezer, coordinator.update_interval)
+    await advance(coordinator.update_interval)
     assert not coordinator.last_update_success
     assert coordinator.update_interval >= timedelta(seconds=600)
     polls = len(poll_times(aioclient_mock))
-    await async_advance(hass, freezer, timedelta(seconds=590))
+    await advance(timedelta(seconds=590))
     assert len(poll_times(aioclient_mock)) == polls
-    await async_advance(hass, freezer, timedelta(seconds=20))
+    await advance(timedelta(seconds=20))
     assert len(poll_times(aioclient_mock)) == polls + 1
     assert coordinator.last_update_success
 
 
 async def test_schedule_survives_a_restart(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    coordinator: DexcomCoordinator,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     """The learned schedule is saved and handed to the next setup."""
-    coordinator = coordinator_of(setup_with_server)
     saved = coordinator.schedule.as_dict()
     await flush_store(coordinator.learned._store)
-    key = f"dexcom_oauth.{setup_with_server.entry_id}.schedule"
+    key = f"dexcom_oauth.{config_entry.entry_id}.schedule"
     assert hass_storage[key]["data"]["schedule"] == saved
     with patch.object(
         PollScheduler, "from_dict", wraps=PollScheduler.from_dict
     ) as from_dict:
-        assert await hass.config_entries.async_reload(setup_with_server.entry_id)
+        assert await hass.config_entries.async_reload(config_entry.entry_id)
         await hass.async_block_till_done()
     from_dict.assert_called_once_with(saved)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_removing_the_entry_forgets_the_schedule(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     """Nothing of a removed account stays in storage."""
-    await flush_store(coordinator_of(setup_with_server).learned._store)
-    key = f"dexcom_oauth.{setup_with_server.entry_id}.schedule"
+    await flush_store(coordinator_of(config_entry).learned._store)
+    key = f"dexcom_oauth.{config_entry.entry_id}.schedule"
     assert key in hass_storage
-    assert await hass.config_entries.async_remove(setup_with_server.entry_id)
+    assert await hass.config_entries.async_remove(config_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage

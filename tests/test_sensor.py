@@ -1,10 +1,9 @@
 """Glucose sensors: states, device, trends, out-of-range readings, units, staleness."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -26,13 +25,19 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.util.unit_conversion import BloodGlucoseConcentrationConverter
 
-from .common import USER_ID, EgvsServer, async_advance, egv, mock_api, series, state_of
-from .conftest import NOW
-
-START = datetime.fromisoformat(NOW)
-# The fixture account's newest reading, an hour before NOW.
-NEWEST = START - timedelta(hours=1)
-POLL = timedelta(minutes=5)
+from .common import (
+    NEWEST,
+    POLL,
+    START,
+    USER_ID,
+    Advance,
+    EgvsServer,
+    SetupIntegration,
+    egv,
+    mock_api,
+    series,
+    state_of,
+)
 
 VALUE = "sensor.dexcom_glucose_value"
 TREND = "sensor.dexcom_glucose_trend"
@@ -41,12 +46,6 @@ RANGE = "sensor.dexcom_glucose_range"
 READING_TIME = "sensor.dexcom_reading_time"
 DATA_DELAY = "sensor.dexcom_data_delay"
 CURRENT_ONLY = (VALUE, TREND, TREND_RATE, RANGE)
-
-
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return datetime.fromisoformat(NOW).timestamp() + 7200
 
 
 def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -59,23 +58,16 @@ def ending_with(newest: dict[str, Any]) -> list[dict[str, Any]]:
 )
 async def test_entities(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
+    setup_integration: SetupIntegration,
+    api_payloads: None,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     platform: Platform,
 ) -> None:
     """Every entity of the fixture account, as registered and as shown."""
-    freezer.move_to(NOW)
-    mock_api(aioclient_mock, readings)
-    config_entry.add_to_hass(hass)
     with patch("custom_components.dexcom_oauth.PLATFORMS", [platform]):
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+        entry = await setup_integration()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
 
 
 @pytest.mark.parametrize(
@@ -84,9 +76,7 @@ async def test_entities(
 )
 async def test_device(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     device_registry: dr.DeviceRegistry,
@@ -95,13 +85,10 @@ async def test_device(
     model: str | None,
 ) -> None:
     """One service device per account, named after the transmitter generation."""
-    freezer.move_to(NOW)
     mock_api(aioclient_mock, readings, generation=generation)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await setup_integration()
 
-    devices = dr.async_entries_for_config_entry(device_registry, config_entry.entry_id)
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert len(devices) == 1
     device = devices[0]
     assert device.identifiers == {(DOMAIN, USER_ID)}
@@ -109,10 +96,11 @@ async def test_device(
     assert device.model == model
     assert device.entry_type is DeviceEntryType.SERVICE
     assert device.name == "Dexcom"
-    entities = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert {entity.device_id for entity in entities} == {device.id}
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     ("readings", "expected"),
     [
@@ -135,12 +123,14 @@ async def test_device(
     ids=lambda value: value if isinstance(value, str) else "",
 )
 async def test_trend(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, expected: str
+    hass: HomeAssistant,
+    expected: str,
 ) -> None:
     """Every trend arrow has its state; anything else is unknown."""
     assert state_of(hass, TREND) == expected
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     ("readings", "value", "glucose_range"),
     [
@@ -166,7 +156,6 @@ async def test_trend(
 )
 async def test_out_of_range(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
     value: str,
     glucose_range: str,
 ) -> None:
@@ -176,13 +165,14 @@ async def test_out_of_range(
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     "readings",
     [ending_with(egv(NEWEST, value, status="ok")) for value in (38, 401, 0, 1e300)],
     ids=["38", "401", "0", "1e300"],
 )
 async def test_implausible_value_never_shown(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
 ) -> None:
     """A value outside the sensor's range is no reading: the one before stays."""
     assert state_of(hass, VALUE) == "130"
@@ -190,27 +180,30 @@ async def test_implausible_value_never_shown(
     assert state_of(hass, READING_TIME) == (NEWEST - POLL).isoformat()
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     "readings", [[*series(NEWEST, 12), egv(NEWEST + POLL, None, status="ok")]]
 )
 async def test_reading_without_value_not_latest(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
 ) -> None:
     """A reading with neither a value nor low/high does not replace the last one."""
-    assert len(setup_integration.runtime_data.data.readings) == 13
+    assert len(config_entry.runtime_data.data.readings) == 13
     assert state_of(hass, VALUE) == "132"
     assert state_of(hass, RANGE) == "in_range"
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
     assert hass.states.get(VALUE).attributes["reading_time"] == NEWEST.isoformat()
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize(
     "readings",
     [[egv(NEWEST - POLL, 175, unit="mmol/L"), egv(NEWEST, 180, unit="mmol/L")]],
 )
 async def test_mmol_account(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
+    config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """An mmol/L account sees mmol/L, converted by Home Assistant from mg/dL."""
@@ -228,13 +221,14 @@ async def test_mmol_account(
     assert float(state.state) == pytest.approx(expected)
     assert float(state.state) == pytest.approx(10.0, abs=0.05)
     # One decimal, as mmol/L values are read.
-    entry = entity_registry.async_get(VALUE)
-    assert entry is not None
-    assert entry.options["sensor"]["suggested_display_precision"] == 1
+    config_entry = entity_registry.async_get(VALUE)
+    assert config_entry is not None
+    assert config_entry.options["sensor"]["suggested_display_precision"] == 1
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_mg_dl_account_stays_mg_dl(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
 ) -> None:
     """An mg/dL account is not converted."""
     state = hass.states.get(VALUE)
@@ -246,11 +240,12 @@ async def test_mg_dl_account_stays_mg_dl(
     )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_stale_reading_unavailable(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
+    advance: Advance,
 ) -> None:
     """Value, trend and range go unavailable once readings are overdue.
 
@@ -258,14 +253,12 @@ async def test_stale_reading_unavailable(
     17:00 reading is overdue after 18:25; the reading time and the delay
     stay, to show how old the last one is.
     """
-    coordinator = setup_with_server.runtime_data
-    await async_advance(hass, freezer, timedelta(minutes=20))
+    coordinator = config_entry.runtime_data
+    await advance(timedelta(minutes=20))
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) != STATE_UNAVAILABLE, entity_id
 
-    await async_advance(
-        hass, freezer, POLL + coordinator.schedule.offset - timedelta(minutes=55)
-    )
+    await advance(POLL + coordinator.schedule.offset - timedelta(minutes=55))
     for entity_id in CURRENT_ONLY:
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
     assert state_of(hass, READING_TIME) == NEWEST.isoformat()
@@ -273,7 +266,7 @@ async def test_stale_reading_unavailable(
     assert state_of(hass, DATA_DELAY) == str(round(offset / 60, 1))
 
     api_server.records.append(egv(START - timedelta(minutes=20), 150, trend="singleUp"))
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
 
     assert state_of(hass, VALUE) == "150"
     assert state_of(hass, TREND) == "rising"
@@ -282,17 +275,19 @@ async def test_stale_reading_unavailable(
     assert state_of(hass, READING_TIME) == (START - timedelta(minutes=20)).isoformat()
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 @pytest.mark.parametrize("readings", [[]])
 async def test_no_readings(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
 ) -> None:
     """Without any reading, nothing claims a glucose value or a reading time."""
     for entity_id in (*CURRENT_ONLY, READING_TIME, DATA_DELAY):
         assert state_of(hass, entity_id) == STATE_UNAVAILABLE, entity_id
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_reading_time_attribute(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+    hass: HomeAssistant,
 ) -> None:
     """Value and trend carry the time of the reading they show."""
     for entity_id in CURRENT_ONLY:

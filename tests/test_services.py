@@ -10,8 +10,7 @@ from custom_components.dexcom_oauth.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .common import EGVS_URL, EgvsServer, egv, egvs_queries
-from .conftest import NOW
+from .common import NOW, EgvsServer, egv, egvs_queries, refuse_refresh_token
 
 
 async def get_readings(hass: HomeAssistant, entry_id: str, start: str, end: str) -> Any:
@@ -25,9 +24,10 @@ async def get_readings(hass: HomeAssistant, entry_id: str, start: str, end: str)
     )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_returns_readings_at_their_times(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: Any,
 ) -> None:
@@ -42,7 +42,7 @@ async def test_returns_readings_at_their_times(
     api_server.records.append(low)
     response = await get_readings(
         hass,
-        setup_with_server.entry_id,
+        config_entry.entry_id,
         "2026-11-23T16:58:00+00:00",
         "2026-11-23T17:30:00+00:00",
     )
@@ -70,8 +70,11 @@ async def test_returns_readings_at_their_times(
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_low_and_high_show_their_bounds(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, api_server: EgvsServer
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
 ) -> None:
     """LOW 39 and HIGH 401 come back as 40 and 400, as the sensor shows them."""
     api_server.records.append(
@@ -82,7 +85,7 @@ async def test_low_and_high_show_their_bounds(
     )
     response = await get_readings(
         hass,
-        setup_with_server.entry_id,
+        config_entry.entry_id,
         "2026-11-23T17:05:00+00:00",
         "2026-11-23T17:15:00+00:00",
     )
@@ -92,26 +95,31 @@ async def test_low_and_high_show_their_bounds(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reading_at_end_is_excluded(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
 ) -> None:
     """Readings are those taken at or after start and before end, whatever Dexcom sends."""
     response = await get_readings(
         hass,
-        setup_with_server.entry_id,
+        config_entry.entry_id,
         "2026-11-23T16:55:00+00:00",
         "2026-11-23T17:00:00+00:00",
     )
     assert [r["time"] for r in response["readings"]] == ["2026-11-23T16:55:00+00:00"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_naive_times_are_local(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, aioclient_mock: Any
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    aioclient_mock: Any,
 ) -> None:
     """A time without zone is read in Home Assistant's time zone."""
     await hass.config.async_set_time_zone("America/Los_Angeles")
     await get_readings(
-        hass, setup_with_server.entry_id, "2026-11-23 08:00:00", "2026-11-23 09:00:00"
+        hass, config_entry.entry_id, "2026-11-23 08:00:00", "2026-11-23 09:00:00"
     )
     assert egvs_queries(aioclient_mock)[-1] == {
         "startDate": "2026-11-23T16:00:00",
@@ -119,6 +127,7 @@ async def test_naive_times_are_local(
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("start", "end", "key"),
     [
@@ -137,52 +146,53 @@ async def test_naive_times_are_local(
 )
 async def test_validation(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     start: str,
     end: str,
     key: str,
 ) -> None:
     """Bad ranges are refused with a translated error before any request."""
     with pytest.raises(ServiceValidationError) as err:
-        await get_readings(hass, setup_with_server.entry_id, start, end)
+        await get_readings(hass, config_entry.entry_id, start, end)
     assert err.value.translation_key == key
     assert err.value.translation_domain == DOMAIN
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_unknown_entry(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
 ) -> None:
     """An entry id that is not ours is refused."""
     with pytest.raises(ServiceValidationError):
         await get_readings(hass, "nope", "2026-11-23T16:00:00+00:00", NOW)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_api_error(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, api_server: EgvsServer
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: EgvsServer,
 ) -> None:
     """Dexcom failing is a translated error, not a crash."""
     api_server.fail(status=503, text="down")
     with pytest.raises(HomeAssistantError) as err:
         await get_readings(
-            hass, setup_with_server.entry_id, "2026-11-23T16:00:00+00:00", NOW
+            hass, config_entry.entry_id, "2026-11-23T16:00:00+00:00", NOW
         )
     assert err.value.translation_key == "api_error"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_auth_error_starts_reauth(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, aioclient_mock: Any
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    aioclient_mock: Any,
 ) -> None:
     """A login Dexcom refuses asks the user to re-link."""
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(EGVS_URL, status=401)
-    aioclient_mock.post(
-        "https://api.dexcom.com/v2/oauth2/token",
-        status=400,
-        json={"error": "invalid_grant"},
-    )
+    refuse_refresh_token(aioclient_mock)
     with pytest.raises(HomeAssistantError) as err:
         await get_readings(
-            hass, setup_with_server.entry_id, "2026-11-23T16:00:00+00:00", NOW
+            hass, config_entry.entry_id, "2026-11-23T16:00:00+00:00", NOW
         )
     assert err.value.translation_key == "auth_failed"
     flows = hass.config_entries.flow.async_progress()

@@ -8,12 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dexcom_oauth.client import (
-    GlucoseReading,
-    GlucoseStatus,
-    GlucoseUnit,
-    Trend,
-)
+from custom_components.dexcom_oauth.client import GlucoseReading
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.session import (
     Session,
@@ -23,8 +18,7 @@ from custom_components.dexcom_oauth.session import (
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 
-from .common import egv, series
-from .conftest import NOW
+from .common import NEWEST, egv, reading, series
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 FIVE = timedelta(minutes=5)
@@ -32,29 +26,21 @@ START_SENSOR = "sensor.dexcom_sensor_session_start"
 END_SENSOR = "sensor.dexcom_sensor_session_end"
 
 
-def reading(
+def after(
     minutes: float, transmitter: str | None = "tx1", generation: str | None = "g6"
 ) -> GlucoseReading:
     """Return a reading `minutes` after T0."""
-    return GlucoseReading(
-        f"r{minutes}",
+    return reading(
         T0 + timedelta(minutes=minutes),
-        None,
-        120,
-        GlucoseStatus.OK,
-        Trend.FLAT,
-        None,
-        GlucoseUnit.MG_DL,
-        transmitter,
-        generation,
-        None,
-        None,
+        record_id=f"r{minutes}",
+        transmitter_id=transmitter,
+        generation=generation,
     )
 
 
 def run(*minutes: float, **fields: Any) -> list[GlucoseReading]:
     """Return readings at the given minutes."""
-    return [reading(m, **fields) for m in minutes]
+    return [after(m, **fields) for m in minutes]
 
 
 def test_g6_warm_up_gap_is_a_new_sensor() -> None:
@@ -179,9 +165,7 @@ def test_tracker_round_trip() -> None:
         assert fresh.session is None
 
 
-NEWEST = datetime.fromisoformat(NOW) - timedelta(hours=1)
-
-
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [
@@ -197,7 +181,7 @@ NEWEST = datetime.fromisoformat(NOW) - timedelta(hours=1)
 async def test_session_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
     """A G7 sensor change in the readings shows its start and end; kept on reload."""
@@ -215,9 +199,9 @@ async def test_session_entities(
         == (first - timedelta(minutes=30) + timedelta(days=10, hours=12)).isoformat()
     )
 
-    assert await hass.config_entries.async_reload(setup_with_server.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
-    stored = hass_storage[f"{DOMAIN}.{setup_with_server.entry_id}.alerts"]["data"]
+    stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}.alerts"]["data"]
     assert "tx-new-sensor" not in str(stored)
     start = hass.states.get(START_SENSOR)
     assert start is not None

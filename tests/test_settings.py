@@ -22,19 +22,20 @@ from homeassistant.core import HomeAssistant
 from .common import (
     ALERTS_URL,
     EVENTS_URL,
+    NEWEST,
+    POLL,
+    START,
+    Advance,
     EgvsServer,
+    SetupIntegration,
     alert,
     async_advance,
     egv,
+    entity_state,
     event,
     requests_to,
     series,
 )
-from .conftest import NOW
-
-START = datetime.fromisoformat(NOW)
-NEWEST = START - timedelta(hours=1)
-POLL = timedelta(minutes=5)
 
 LOW_LEVEL = "sensor.dexcom_low_alert_level"
 HIGH_LEVEL = "sensor.dexcom_high_alert_level"
@@ -46,19 +47,6 @@ CARBS = "sensor.dexcom_last_carbs"
 FAST = "sensor.dexcom_last_fast_acting_insulin"
 LONG = "sensor.dexcom_last_long_acting_insulin"
 EXERCISE = "sensor.dexcom_last_exercise"
-
-
-@pytest.fixture
-def token_expiry() -> float:
-    """Let the stored token expire two hours after NOW, whatever the wall clock."""
-    return START.timestamp() + 7200
-
-
-def state(hass: HomeAssistant, entity_id: str) -> Any:
-    """Return an entity's state object, failing clearly when it does not exist."""
-    found = hass.states.get(entity_id)
-    assert found is not None, f"{entity_id} does not exist"
-    return found
 
 
 async def next_reading(
@@ -74,44 +62,40 @@ async def next_reading(
     await async_advance(hass, freezer, POLL)
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [[*series(NEWEST - POLL, 11), egv(NEWEST, 62)]])
 async def test_levels_and_level_binary_sensors(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    advance: Advance,
 ) -> None:
     """The low level comes from the schedule; the reading is judged against it."""
-    assert state(hass, LOW_LEVEL).state == "70.0"
-    assert state(hass, LOW_LEVEL).attributes["schedule"] == "Default"
-    assert state(hass, HIGH_LEVEL).state == STATE_UNKNOWN  # no high alert set
-    below = state(hass, BELOW_LOW)
+    assert entity_state(hass, LOW_LEVEL).state == "70.0"
+    assert entity_state(hass, LOW_LEVEL).attributes["schedule"] == "Default"
+    assert entity_state(hass, HIGH_LEVEL).state == STATE_UNKNOWN  # no high alert set
+    below = entity_state(hass, BELOW_LOW)
     assert below.state == "on"
     assert below.attributes["reading_time"] == NEWEST.isoformat()
-    assert state(hass, ABOVE_HIGH).state == STATE_UNKNOWN
-    assert state(hass, URGENT_LOW).state == STATE_UNKNOWN
+    assert entity_state(hass, ABOVE_HIGH).state == STATE_UNKNOWN
+    assert entity_state(hass, URGENT_LOW).state == STATE_UNKNOWN
 
     # No newer reading comes: the old low must not pass for a current one.
-    await async_advance(hass, freezer, timedelta(hours=3, minutes=1))
-    assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
-    assert state(hass, LOW_LEVEL).state == "70.0"
+    await advance(timedelta(hours=3, minutes=1))
+    assert entity_state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
+    assert entity_state(hass, LOW_LEVEL).state == "70.0"
 
 
 async def test_alerts_fire_once_with_their_own_time(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     alerts_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Alerts found at linking are history; a new one fires once, even after a reload."""
     alerts_server.records.append(alert(NEWEST - timedelta(hours=5), "low"))
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert state(hass, ALERT).state == STATE_UNKNOWN
+    entry = await setup_integration()
+    assert entity_state(hass, ALERT).state == STATE_UNKNOWN
 
     # The next reading enters the low zone: alerts are fetched at once.
     fired_at = NEWEST + POLL
@@ -119,7 +103,7 @@ async def test_alerts_fire_once_with_their_own_time(
     before = len(requests_to(aioclient_mock, ALERTS_URL))
     await next_reading(hass, freezer, api_server, 50)
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == before + 1
-    fired = state(hass, ALERT)
+    fired = entity_state(hass, ALERT)
     assert fired.attributes["event_type"] == "urgent_low"
     assert fired.attributes["alert_time"] == fired_at.isoformat()
     assert fired.attributes["alert_state"] == "activeAlarming"
@@ -130,19 +114,17 @@ async def test_alerts_fire_once_with_their_own_time(
     await next_reading(hass, freezer, api_server)
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == before
 
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert state(hass, ALERT).state == fired.state  # nothing fired again
+    assert entity_state(hass, ALERT).state == fired.state  # nothing fired again
 
 
 @pytest.mark.parametrize("seen", [{"old": None, "bad": 7}, None])
 async def test_alerts_found_while_down_fire_after_a_restart(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     seen: dict[str, Any] | None,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
     config_entry: MockConfigEntry,
-    api_server: EgvsServer,
     alerts_server: EgvsServer,
     hass_storage: dict[str, Any],
 ) -> None:
@@ -167,21 +149,17 @@ async def test_alerts_found_while_down_fire_after_a_restart(
     alerts_server.records.append(
         alert(NEWEST - timedelta(minutes=30), "high", state="newState")
     )
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration()
 
-    fired = state(hass, ALERT)
+    fired = entity_state(hass, ALERT)
     assert fired.attributes["event_type"] == "high"
     assert fired.attributes["alert_state"] == "unknown"
 
 
 async def test_last_events_follow_edits_and_deletions(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     events_server: EgvsServer,
     caplog: pytest.LogCaptureFixture,
@@ -213,17 +191,14 @@ async def test_last_events_follow_edits_and_deletions(
             event(lunch, "health", 1, sub_type="stress", unit="unknown"),
         ]
     )
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration()
 
-    carbs = state(hass, CARBS)
+    carbs = entity_state(hass, CARBS)
     assert carbs.state == "45.0"
     assert carbs.attributes["event_time"] == lunch.isoformat()
-    assert state(hass, FAST).state == "2.0"
-    assert state(hass, LONG).state == "20.0"
-    exercise = state(hass, EXERCISE)
+    assert entity_state(hass, FAST).state == "2.0"
+    assert entity_state(hass, LONG).state == "20.0"
+    exercise = entity_state(hass, EXERCISE)
     assert (exercise.state, exercise.attributes["intensity"]) == ("30.0", "light")
     assert caplog.text.count("with an unusable value") == 1
     assert caplog.text.count("with an unknown sub-type") == 1
@@ -243,37 +218,34 @@ async def test_last_events_follow_edits_and_deletions(
     events_server.records.append(event(lunch, "carbs", "many", record_id="odd2"))
     for _ in range(int(LOGS_INTERVAL / POLL)):
         await next_reading(hass, freezer, api_server)
-    assert state(hass, CARBS).state == "50.0"
-    assert state(hass, FAST).state == "4.5"
+    assert entity_state(hass, CARBS).state == "50.0"
+    assert entity_state(hass, FAST).state == "4.5"
     assert caplog.text.count("with an unusable value") == 1  # logged once
 
 
 async def test_log_failures_never_break_the_readings(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     alerts_server: EgvsServer,
     events_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """Failed alerts or events requests keep the glucose; they are retried later."""
     events_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     alerts_server.fail(status=HTTPStatus.SERVICE_UNAVAILABLE)
     events_server.records.append(event(NEWEST, "carbs", 12))
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert state(hass, "sensor.dexcom_glucose_value").state == "132"
-    assert state(hass, CARBS).state == STATE_UNKNOWN
+    await setup_integration()
+    assert entity_state(hass, "sensor.dexcom_glucose_value").state == "132"
+    assert entity_state(hass, CARBS).state == STATE_UNKNOWN
 
     # The first fetch is retried at the next poll; later ones wait for readings.
-    await async_advance(hass, freezer, POLL)
+    await advance(POLL)
     assert len(requests_to(aioclient_mock, EVENTS_URL)) == 2
-    assert state(hass, CARBS).state == "12.0"
-    await async_advance(hass, freezer, POLL)
+    assert entity_state(hass, CARBS).state == "12.0"
+    await advance(POLL)
     assert len(requests_to(aioclient_mock, EVENTS_URL)) == 2
 
     # An endpoint that keeps failing is asked less and less often: after 5, 10,
@@ -283,25 +255,27 @@ async def test_log_failures_never_break_the_readings(
     for _ in range(int(timedelta(hours=5) / POLL)):
         await next_reading(hass, freezer, api_server)
     assert 5 <= len(requests_to(aioclient_mock, ALERTS_URL)) - before <= 7
-    assert state(hass, "sensor.dexcom_glucose_value").state == "120"
+    assert entity_state(hass, "sensor.dexcom_glucose_value").state == "120"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [[egv(NEWEST - POLL * i, 120, unit="mmol/L") for i in range(3)]],
 )
 async def test_levels_follow_an_mmol_account(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
 ) -> None:
     """An mmol/L account sees its levels in mmol/L, with a decimal."""
-    low = state(hass, LOW_LEVEL)
+    low = entity_state(hass, LOW_LEVEL)
     assert low.attributes["unit_of_measurement"] == "mmol/L"
     assert round(float(low.state), 1) == 3.9
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_get_events_action(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     events_server: EgvsServer,
 ) -> None:
     """get_events returns the range's events at their times; deleted ones are left out."""
@@ -317,7 +291,7 @@ async def test_get_events_action(
         DOMAIN,
         "get_events",
         {
-            "config_entry_id": setup_with_server.entry_id,
+            "config_entry_id": config_entry.entry_id,
             "start": (NEWEST - timedelta(hours=1)).isoformat(),
             "end": (NEWEST + timedelta(minutes=30)).isoformat(),
         },
@@ -346,14 +320,14 @@ async def test_get_events_action(
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [[]])
 async def test_account_without_readings(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Without readings the logs are still fetched; level binary sensors wait."""
     assert len(requests_to(aioclient_mock, ALERTS_URL)) == 1
-    assert state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
-    assert state(hass, LOW_LEVEL).state == "70.0"
-    assert state(hass, CARBS).state == STATE_UNKNOWN
+    assert entity_state(hass, BELOW_LOW).state == STATE_UNAVAILABLE
+    assert entity_state(hass, LOW_LEVEL).state == "70.0"
+    assert entity_state(hass, CARBS).state == STATE_UNKNOWN

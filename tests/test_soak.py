@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 import json
 import os
 import random
-import time
 from typing import Any
 
 from aiohttp import web
@@ -31,19 +30,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dexcom_oauth.client import GlucoseReading
-from custom_components.dexcom_oauth.const import DOMAIN, INITIAL_WINDOW
+from custom_components.dexcom_oauth.const import INITIAL_WINDOW
 from custom_components.dexcom_oauth.readings import glucose_value
 from custom_components.dexcom_oauth.statistics import BACKFILL
 from dexcom_simulator import Simulator
 from dexcom_simulator.config import FaultSettings
-from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from scripts.benchmark.scenario import Arrival, Scenario, arrivals, build_scenario
 
-from .common import CLIENT_ID, CLIENT_SECRET, coordinator_of
+from .common import CLIENT_ID, CLIENT_SECRET, async_advance, coordinator_of
 from .live.server import EGVS, LiveSimulator, serve
-from .test_live_simulator import REDIRECT_URI, advance, next_poll
+from .test_live_simulator import REDIRECT_URI, linked_user, next_poll
 from .test_statistics import hourly, settle
 
 # A G6 user whose days hold LOW and HIGH readings sent without a value.
@@ -71,11 +69,7 @@ SETUP_RETRY_STEPS = 200
 MAX_DATA_CALLS_PER_READING = 1.6
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant, then load the integration."""
+pytestmark = pytest.mark.usefixtures("recorder_mock")
 
 
 @pytest.fixture
@@ -266,19 +260,7 @@ async def test_soak_days_with_faults_and_restarts(
     backlogs = stall_backlogs(scenario, truth)
     available = {a.record_id: a.available for a in truth}
 
-    grant = simulator.issue_tokens(USER)
-    live.secrets.update((grant.access_token, grant.refresh_token))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Dexcom",
-        unique_id=simulator.user_id(USER),
-        data={
-            "auth_implementation": DOMAIN,
-            "region": "custom",
-            "base_url": live.base_url,
-            "token": {**grant.to_json(), "expires_at": time.time() + grant.expires_in},
-        },
-    )
+    entry = linked_user(hass, live, USER)
     entry.add_to_hass(hass)
     seen = Seen()
     restarts: list[Restart] = []
@@ -290,7 +272,7 @@ async def test_soak_days_with_faults_and_restarts(
                 seen.follow(entry)
                 return
             assert entry.state is ConfigEntryState.SETUP_RETRY, entry.state
-            await advance(hass, freezer, SETUP_RETRY_STEP)
+            await async_advance(hass, freezer, SETUP_RETRY_STEP)
         pytest.fail(f"entry not loaded after setup retries: {entry.state}")
 
     def note_restart(kind: str, backlog: list[Arrival]) -> None:
@@ -319,7 +301,7 @@ async def test_soak_days_with_faults_and_restarts(
             note_restart(f"unload ({UNLOADED_FOR} down, then setup)", backlog)
             assert await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done(wait_background_tasks=True)
-            await advance(hass, freezer, UNLOADED_FOR)
+            await async_advance(hass, freezer, UNLOADED_FOR)
             await settle(hass)  # two hours on, the recorder is long done
             await hass.config_entries.async_setup(entry.entry_id)
             await hass.async_block_till_done(wait_background_tasks=True)
@@ -364,7 +346,7 @@ async def test_soak_days_with_faults_and_restarts(
         assert interval is not None
         if events and events[0].at <= now + interval:
             event = events.pop(0)
-            await advance(hass, freezer, max(event.at - now, timedelta(0)))
+            await async_advance(hass, freezer, max(event.at - now, timedelta(0)))
             seen.take(entry)
             await event.run()
             continue

@@ -22,7 +22,6 @@ from yarl import URL
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.coordinator import reauth_issue_id
 from custom_components.dexcom_oauth.statistics import statistic_id_for
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -38,6 +37,7 @@ from .common import (
     OTHER_USER_ID,
     TOKEN_URL,
     EgvsServer,
+    SetupIntegration,
     devices_payload,
     egv,
     egvs_queries,
@@ -45,16 +45,11 @@ from .common import (
     series,
     token_payload,
 )
-from .conftest import NOW
 
 T17 = datetime.fromisoformat("2026-11-23T17:00:00+00:00")
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant, then load the integration."""
+pytestmark = pytest.mark.usefixtures("recorder_mock")
 
 
 async def hourly(
@@ -89,14 +84,15 @@ async def settle(hass: HomeAssistant) -> None:
     await async_wait_recording_done(hass)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_readings_land_at_their_true_hours(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: Any,
 ) -> None:
     """Readings taken 16:05-17:00 and seen at 18:00 count for 16:00 and 17:00."""
     await settle(hass)
-    stats = await hourly(hass, setup_with_server)
+    stats = await hourly(hass, config_entry)
     # series(): 110, 112, …, 132 at 16:05 … 17:00.
     assert stats == {
         T17 - timedelta(hours=1): (sum(range(110, 131, 2)) / 11, 110, 130),
@@ -109,7 +105,7 @@ async def test_readings_land_at_their_true_hours(
 
 async def test_removal_deletes_the_statistic(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    setup_integration: SetupIntegration,
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -118,15 +114,16 @@ async def test_removal_deletes_the_statistic(
     The statistic, the saved state and a pending re-link repair go; a second
     linked account keeps all of its own.
     """
+    entry = await setup_integration()
     # The recorder's debug log prints registry events, device identifiers included.
     caplog.set_level(logging.INFO, "homeassistant.components.recorder")
-    entry = setup_with_server
     other = MockConfigEntry(
-        domain=DOMAIN, title="Sam", unique_id=OTHER_USER_ID, data=dict(entry.data)
+        domain=DOMAIN,
+        title="Sam",
+        unique_id=OTHER_USER_ID,
+        data=dict(entry.data),
     )
-    other.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(other.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration(other)
     assert await hourly(hass, entry)
     assert await hourly(hass, other)
     for linked in (entry, other):
@@ -160,10 +157,8 @@ async def test_removal_deletes_the_statistic(
 
 async def test_thirty_day_backfill(
     hass: HomeAssistant,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     api_server: EgvsServer,
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """History older than the kept day is fetched once, at its true hours."""
     old = datetime.fromisoformat("2026-11-03T07:00:00+00:00")
@@ -171,36 +166,36 @@ async def test_thirty_day_backfill(
         egv(old, 55, status="ok"),
         egv(old + timedelta(minutes=5), 65),
     ]
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    entry = await setup_integration()
     await settle(hass)
-    stats = await hourly(hass, config_entry)
+    stats = await hourly(hass, entry)
     assert stats[old] == (60, 55, 65)
     assert len(stats) == 3
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reload_is_idempotent(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     aioclient_mock: Any,
 ) -> None:
     """Reloading rewrites the last hour from complete data, nothing twice."""
     await settle(hass)
-    before = await hourly(hass, setup_with_server)
+    before = await hourly(hass, config_entry)
     calls = len(egvs_queries(aioclient_mock))
-    assert await hass.config_entries.async_reload(setup_with_server.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await settle(hass)
-    assert await hourly(hass, setup_with_server) == before
+    assert await hourly(hass, config_entry) == before
     # After a reload only the coordinator's refresh asks for egvs: the last
     # written hour is inside the kept day, so no backfill request is made.
     assert len(egvs_queries(aioclient_mock)) == calls + 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_outage_hours_filled_when_api_returns(
     hass: HomeAssistant,
     aioclient_mock: Any,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
@@ -218,7 +213,7 @@ async def test_outage_hours_filled_when_api_returns(
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
     await settle(hass)
-    stats = await hourly(hass, setup_with_server)
+    stats = await hourly(hass, config_entry)
     assert set(stats) == {
         T17 - timedelta(hours=1),
         T17,
@@ -232,8 +227,7 @@ async def test_outage_hours_filled_when_api_returns(
 
 async def test_backfill_retried_after_a_failure(
     hass: HomeAssistant,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: Any,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
@@ -258,14 +252,11 @@ async def test_backfill_retried_after_a_failure(
 
     aioclient_mock.get(EGVS_URL, side_effect=answer)
     aioclient_mock.get(DEVICES_URL, json=devices_payload())
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = await setup_integration(wait_background_tasks=True)
     assert "Could not fetch past readings for the statistics yet" in caplog.text
-    assert await hourly(hass, config_entry) == {}
+    assert await hourly(hass, entry) == {}
 
-    coordinator = config_entry.runtime_data
+    coordinator = entry.runtime_data
 
     async def refresh() -> None:
         freezer.tick(coordinator.update_interval + timedelta(seconds=1))
@@ -289,6 +280,6 @@ async def test_backfill_retried_after_a_failure(
     assert len(backfills) == 2
     release.set()
     await settle(hass)
-    stats = await hourly(hass, config_entry)
+    stats = await hourly(hass, entry)
     # The reading without a value (12:00) adds no hour of its own.
     assert set(stats) == {T17 - timedelta(hours=1), T17}

@@ -2,15 +2,17 @@
 
 from typing import Any
 
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest
 
 from homeassistant.core import HomeAssistant
 
 from .common import egvs_queries
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_no_recorder_no_statistics(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, aioclient_mock: Any
+    hass: HomeAssistant,
+    aioclient_mock: Any,
 ) -> None:
     """Without the recorder nothing is backfilled: one egvs request only."""
     await hass.async_block_till_done(wait_background_tasks=True)

@@ -14,12 +14,12 @@ from custom_components.dexcom_oauth.client import (
     Device,
     GlucoseReading,
     GlucoseStatus,
-    GlucoseUnit,
-    Trend,
     Weekday,
 )
 from custom_components.dexcom_oauth.thresholds import beyond, schedule_at, threshold
 from homeassistant.util import dt as dt_util
+
+from .common import reading
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEKDAYS = (
@@ -152,32 +152,19 @@ def test_levels_and_units() -> None:
     )
 
 
-def reading(
+def valued(
     value: int | None, status: GlucoseStatus = GlucoseStatus.OK
 ) -> GlucoseReading:
     """Return a reading with a value and status."""
-    return GlucoseReading(
-        "r",
-        datetime(2026, 11, 23, tzinfo=UTC),
-        None,
-        value,
-        status,
-        Trend.FLAT,
-        None,
-        GlucoseUnit.MG_DL,
-        None,
-        None,
-        None,
-        None,
-    )
+    return reading(datetime(2026, 11, 23, tzinfo=UTC), value, status=status)
 
 
 def test_beyond() -> None:
     """Low and urgent low sound at or below, high at or above; LOW/HIGH count."""
-    assert beyond(reading(70), AlertName.LOW, 70) is True
-    assert beyond(reading(71), AlertName.LOW, 70) is False
-    assert beyond(reading(180), AlertName.HIGH, 180) is True
-    assert beyond(reading(179), AlertName.HIGH, 180) is False
-    assert beyond(reading(None, GlucoseStatus.LOW), AlertName.URGENT_LOW, 55) is True
-    assert beyond(reading(None, GlucoseStatus.HIGH), AlertName.HIGH, 250) is True
-    assert beyond(reading(None), AlertName.LOW, 70) is None
+    assert beyond(valued(70), AlertName.LOW, 70) is True
+    assert beyond(valued(71), AlertName.LOW, 70) is False
+    assert beyond(valued(180), AlertName.HIGH, 180) is True
+    assert beyond(valued(179), AlertName.HIGH, 180) is False
+    assert beyond(valued(None, GlucoseStatus.LOW), AlertName.URGENT_LOW, 55) is True
+    assert beyond(valued(None, GlucoseStatus.HIGH), AlertName.HIGH, 250) is True
+    assert beyond(valued(None), AlertName.LOW, 70) is None

@@ -1,12 +1,11 @@
 """mmol/L from the start: the account's unit from every source, the rate follows it."""
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
@@ -17,16 +16,16 @@ from .common import (
     BASE_URL,
     DEVICES_URL,
     EGVS_URL,
+    START,
+    Advance,
     EgvsServer,
-    async_advance,
+    SetupIntegration,
     data_range_payload,
     devices_payload,
     egv,
     requests_to,
 )
-from .conftest import NOW
 
-START = datetime.fromisoformat(NOW)
 VALUE = "sensor.dexcom_glucose_value"
 TREND_RATE = "sensor.dexcom_glucose_trend_rate"
 DATA_RANGE_URL = f"{BASE_URL}/v3/users/self/dataRange"
@@ -43,23 +42,23 @@ def devices_with_unit(unit: str | None) -> dict[str, Any]:
     return payload
 
 
-async def set_up(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-    records: list[dict[str, Any]],
-    devices: dict[str, Any],
-    data_range: dict[str, Any] | None = None,
-) -> None:
-    """Set up the account with these records, device list and data range."""
-    freezer.move_to(NOW)
-    aioclient_mock.get(EGVS_URL, side_effect=EgvsServer(records))
-    aioclient_mock.get(DEVICES_URL, json=devices)
-    aioclient_mock.get(DATA_RANGE_URL, json=data_range or data_range_payload())
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+type ServeAccount = Callable[..., None]
+
+
+@pytest.fixture
+def serve_account(aioclient_mock: AiohttpClientMocker) -> ServeAccount:
+    """Return how to answer with these records, device list and data range."""
+
+    def serve(
+        records: list[dict[str, Any]],
+        devices: dict[str, Any],
+        data_range: dict[str, Any] | None = None,
+    ) -> None:
+        aioclient_mock.get(EGVS_URL, side_effect=EgvsServer(records))
+        aioclient_mock.get(DEVICES_URL, json=devices)
+        aioclient_mock.get(DATA_RANGE_URL, json=data_range or data_range_payload())
+
+    return serve
 
 
 def unit_of(hass: HomeAssistant, entity_id: str) -> str:
@@ -71,17 +70,14 @@ def unit_of(hass: HomeAssistant, entity_id: str) -> str:
 
 async def test_mmol_account_trend_rate_in_mmol(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
+    setup_integration: SetupIntegration,
+    serve_account: ServeAccount,
 ) -> None:
     """Beside a value in mmol/L the rate is in mmol/L/min, not mg/dL/min."""
     newest = START - timedelta(hours=1)
     records = [egv(newest, 180, unit="mmol/L", trend_rate=1.8)]
-    await set_up(
-        hass, freezer, config_entry, aioclient_mock, records, devices_payload()
-    )
+    serve_account(records, devices_payload())
+    await setup_integration()
     assert unit_of(hass, VALUE) == "mmol/L"
     assert unit_of(hass, TREND_RATE) == "mmol/L/min"
     assert float(hass.states.get(TREND_RATE).state) == pytest.approx(0.1, abs=0.001)
@@ -89,15 +85,12 @@ async def test_mmol_account_trend_rate_in_mmol(
 
 async def test_unit_from_alert_settings_without_recent_readings(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
+    setup_integration: SetupIntegration,
+    serve_account: ServeAccount,
 ) -> None:
     """No reading in the last day: the alert settings' unit decides."""
-    await set_up(
-        hass, freezer, config_entry, aioclient_mock, [], devices_with_unit("mmol/L")
-    )
+    serve_account([], devices_with_unit("mmol/L"))
+    await setup_integration()
     assert hass.states.get(VALUE).state == STATE_UNAVAILABLE
     assert unit_of(hass, VALUE) == "mmol/L"
     assert unit_of(hass, TREND_RATE) == "mmol/L/min"
@@ -105,75 +98,54 @@ async def test_unit_from_alert_settings_without_recent_readings(
 
 async def test_unit_from_the_accounts_last_readings(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
+    setup_integration: SetupIntegration,
+    serve_account: ServeAccount,
 ) -> None:
     """No reading in the last day and no unit in the alerts: the last readings tell."""
     last = START - timedelta(days=3)
     data_range = data_range_payload()
     data_range["egvs"]["end"]["systemTime"] = last.strftime("%Y-%m-%dT%H:%M:%S")
-    await set_up(
-        hass,
-        freezer,
-        config_entry,
-        aioclient_mock,
-        [egv(last, 110, unit="mmol/L")],
-        devices_with_unit(None),
-        data_range,
-    )
+    serve_account([egv(last, 110, unit="mmol/L")], devices_with_unit(None), data_range)
+    await setup_integration()
     assert unit_of(hass, VALUE) == "mmol/L"
 
 
 async def test_no_unit_anywhere_is_mg_dl(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
+    serve_account: ServeAccount,
     aioclient_mock: AiohttpClientMocker,
+    advance: Advance,
 ) -> None:
     """Without any source the native mg/dL is kept."""
     data_range = data_range_payload()
     del data_range["egvs"]
-    await set_up(
-        hass,
-        freezer,
-        config_entry,
-        aioclient_mock,
-        [],
-        devices_with_unit(None),
-        data_range,
-    )
+    serve_account([], devices_with_unit(None), data_range)
+    await setup_integration()
     assert unit_of(hass, VALUE) == "mg/dL"
     assert unit_of(hass, TREND_RATE) == "mg/dL/min"
     # Asked once: later polls do not look again.
     asked = len(requests_to(aioclient_mock, DATA_RANGE_URL))
-    await async_advance(hass, freezer, timedelta(minutes=5))
+    await advance(timedelta(minutes=5))
     assert len(requests_to(aioclient_mock, DATA_RANGE_URL)) == asked == 1
 
 
 async def test_unit_search_failing_keeps_mg_dl(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A failed look-up of the unit does not fail the setup."""
-    freezer.move_to(NOW)
     aioclient_mock.get(EGVS_URL, side_effect=EgvsServer([]))
     aioclient_mock.get(DEVICES_URL, json=devices_with_unit(None))
     aioclient_mock.get(DATA_RANGE_URL, status=HTTPStatus.SERVICE_UNAVAILABLE)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration()
     assert unit_of(hass, VALUE) == "mg/dL"
 
 
+@pytest.mark.usefixtures("api_payloads", "init_integration")
 async def test_rate_follows_the_unit_the_user_picks(
     hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Switching the value to mmol/L reloads the entry; the rate follows."""

@@ -15,34 +15,15 @@ from custom_components.dexcom_oauth.client import (
     DexcomResponseError,
     DexcomUnauthorizedError,
     GlucoseReading,
-    GlucoseStatus,
-    GlucoseUnit,
-    Trend,
 )
 from custom_components.dexcom_oauth.problems import PROBLEM_KINDS, problem_kind
 from custom_components.dexcom_oauth.window import BACKLOG_SETTLE, ReadingWindow
 
+from .common import reading
+
 STRINGS = Path("custom_components/dexcom_oauth/strings.json")
 T0 = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 FIVE = timedelta(minutes=5)
-
-
-def reading(at: datetime, value: int | None = 120) -> GlucoseReading:
-    """Return a reading taken at `at`."""
-    return GlucoseReading(
-        record_id=f"r-{at:%d%H%M}",
-        system_time=at,
-        display_time=None,
-        value=value,
-        status=GlucoseStatus.OK,
-        trend=Trend.FLAT,
-        trend_rate=0.0,
-        unit=GlucoseUnit.MG_DL,
-        transmitter_id=None,
-        transmitter_generation=None,
-        display_device=None,
-        display_app=None,
-    )
 
 
 def hour_of_readings(end: datetime) -> list[GlucoseReading]:

@@ -3,42 +3,15 @@
 from datetime import UTC, datetime, timedelta
 from functools import cache
 import random
+from typing import Any
 
-from custom_components.dexcom_oauth.client import (
-    GlucoseReading,
-    GlucoseStatus,
-    GlucoseUnit,
-    Trend,
-)
+from custom_components.dexcom_oauth.client import GlucoseReading, GlucoseStatus
 from custom_components.dexcom_oauth.client.parse import parse_egvs
 from dexcom_simulator import USER_NAMES, Simulator, SimulatorConfig
+from tests.common import egv, reading
 
 END = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 FIVE = timedelta(minutes=5)
-
-
-def reading(
-    at: datetime,
-    value: int | None = 120,
-    *,
-    status: GlucoseStatus = GlucoseStatus.OK,
-    record_id: str | None = None,
-) -> GlucoseReading:
-    """Return a reading taken at `at`."""
-    return GlucoseReading(
-        record_id=record_id or f"r-{at:%Y%m%d%H%M%S}",
-        system_time=at,
-        display_time=None,
-        value=value,
-        status=status,
-        trend=Trend.FLAT,
-        trend_rate=0.0,
-        unit=GlucoseUnit.MG_DL,
-        transmitter_id=None,
-        transmitter_generation=None,
-        display_device=None,
-        display_app=None,
-    )
 
 
 @cache
@@ -74,3 +47,17 @@ def random_trace(seed: int, days: int = 14) -> tuple[GlucoseReading, ...]:
 
 
 USERS = USER_NAMES
+
+
+def sandbox_records(user: str) -> list[dict[str, Any]]:
+    """Fourteen days of a sandbox user as Dexcom's egv records, to an hour before END."""
+    return [
+        egv(
+            r.system_time,
+            r.value,
+            status=r.status.value if r.status is not GlucoseStatus.OK else "ok",
+            record_id=r.record_id,
+        )
+        for r in simulator_trace(user)
+        if r.system_time <= END - timedelta(hours=1)
+    ]

@@ -16,12 +16,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dexcom_oauth.analytics.agp import PERCENTILES, agp, percentile
 from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.const import DOMAIN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from tests.common import egv
 
-from .common import END, FIVE, USERS, simulator_trace
-from .test_sensors import records
+from .common import END, FIVE, USERS, sandbox_records, simulator_trace
 
 ZONE = ZoneInfo("America/New_York")
 
@@ -81,30 +80,34 @@ def test_empty_bins_and_percentile_edges() -> None:
     assert percentile([1, 2, 3, 4], 100) == 4
 
 
-@pytest.fixture
-def readings() -> list[dict[str, Any]]:
-    """Fourteen days of SandboxUser2, ending an hour before NOW."""
-    return records(
-        tuple(
-            r
-            for r in simulator_trace("SandboxUser2")
-            if r.system_time <= END - timedelta(hours=1)
-        )
-    )
-
-
-async def test_get_agp_action(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
-) -> None:
-    """The action returns the profile in HA's time zone, the measures and episodes."""
+async def get_agp(
+    hass: HomeAssistant, entry: MockConfigEntry, **data: Any
+) -> ServiceResponse:
+    """Call the get_agp action for an entry and return its answer."""
     response = await hass.services.async_call(
         DOMAIN,
         "get_agp",
-        {"config_entry_id": setup_with_server.entry_id},
+        {"config_entry_id": entry.entry_id, **data},
         blocking=True,
         return_response=True,
     )
     assert response is not None
+    return response
+
+
+@pytest.fixture
+def readings() -> list[dict[str, Any]]:
+    """Fourteen days of SandboxUser2, ending an hour before NOW."""
+    return sandbox_records("SandboxUser2")
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_agp_action(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+) -> None:
+    """The action returns the profile in HA's time zone, the measures and episodes."""
+    response = await get_agp(hass, config_entry)
     assert response["time_zone"] == str(hass.config.time_zone)
     assert response["end"] == hass.states.get("sensor.dexcom_reading_time").state
     assert len(response["profile"]) == 96
@@ -124,32 +127,21 @@ async def test_get_agp_action(
         "hypo_level_2",
         "hyper_level_2",
     }
-    short = await hass.services.async_call(
-        DOMAIN,
-        "get_agp",
-        {"config_entry_id": setup_with_server.entry_id, "days": 1},
-        blocking=True,
-        return_response=True,
-    )
-    assert short is not None
+    short = await get_agp(hass, config_entry, days=1)
     assert short["measures"]["readings"] < measures["readings"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_get_agp_without_enough_data(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, api_server: Any
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api_server: Any,
 ) -> None:
     """Too few readings: the measures are None, the sufficiency says why."""
     api_server.records[:] = [egv(END - timedelta(hours=1), 120)]
-    await hass.config_entries.async_reload(setup_with_server.entry_id)
+    await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    response = await hass.services.async_call(
-        DOMAIN,
-        "get_agp",
-        {"config_entry_id": setup_with_server.entry_id, "days": 14},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
+    response = await get_agp(hass, config_entry, days=14)
     assert response["measures"]["sufficient"] is False
     assert response["measures"]["time_in_range"] is None
     assert response["measures"]["cgm_active"] < 1

@@ -25,7 +25,6 @@ from custom_components.dexcom_oauth.analytics.daily_statistics import (
     _first_hour,
     daily_statistic_id,
 )
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -38,6 +37,7 @@ from tests.common import (
     TESTS_TIME_ZONE,
     TOKEN_URL,
     EgvsServer,
+    SetupIntegration,
     devices_payload,
     egv,
     history_queries,
@@ -51,11 +51,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 LAST = END - timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant, then load the integration."""
+pytestmark = pytest.mark.usefixtures("recorder_mock")
 
 
 def value_at(moment: datetime) -> int:
@@ -93,10 +89,11 @@ async def daily(
     }
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_backfill_on_link_and_late_readings(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
@@ -104,8 +101,7 @@ async def test_backfill_on_link_and_late_readings(
     """Linking writes about 90 local days with three requests; late ones rewrite."""
     # The recorder's debug log prints registry events, device identifiers included.
     caplog.set_level(logging.INFO, "homeassistant.components.recorder")
-    entry = setup_with_server
-    means = await daily(hass, entry, "mean_glucose")
+    means = await daily(hass, config_entry, "mean_glucose")
     requests = history_queries(aioclient_mock)
     assert len(requests) == 3  # 90 days, at most 30 days per request
     today = LAST.astimezone(TESTS_TIME_ZONE).date()
@@ -114,19 +110,19 @@ async def test_backfill_on_link_and_late_readings(
     assert max(means) == today - timedelta(days=1)
     for day, mean in means.items():
         assert mean == 100 + day.day
-    active = await daily(hass, entry, "cgm_active")
+    active = await daily(hass, config_entry, "cgm_active")
     assert set(active) == set(means)
     assert all(value == pytest.approx(100, abs=0.5) for value in active.values())
-    in_range = await daily(hass, entry, "time_in_range")
+    in_range = await daily(hass, config_entry, "time_in_range")
     assert all(value == 100 for value in in_range.values())
 
     # A reading after midnight completes today; a late one changes yesterday.
     ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
     names = {i["statistic_id"]: i["name"] for i in ids}
-    assert names[daily_statistic_id(entry, "time_in_range")] == (
+    assert names[daily_statistic_id(config_entry, "time_in_range")] == (
         "Dexcom time in range (daily)"
     )
-    assert all(entry.unique_id not in statistic_id for statistic_id in names)
+    assert all(config_entry.unique_id not in statistic_id for statistic_id in names)
     midnight, _ = day_bounds(today + timedelta(days=1), TESTS_TIME_ZONE)
     rest = [LAST + i * FIVE for i in range(1, (midnight - LAST) // FIVE + 3)]
     held_back = [t for t in rest if midnight - timedelta(hours=1) <= t < midnight]
@@ -134,24 +130,24 @@ async def test_backfill_on_link_and_late_readings(
     freezer.move_to(midnight + timedelta(minutes=15))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    active = await daily(hass, entry, "cgm_active")
+    active = await daily(hass, config_entry, "cgm_active")
     assert active[today] == pytest.approx(100 * (288 - 12) / 288)
     # The hour before midnight arrives late (a backlog): the day is rewritten.
     api_server.records.extend(egv(t, 150) for t in held_back)
     freezer.tick(timedelta(minutes=5))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    active = await daily(hass, entry, "cgm_active")
+    active = await daily(hass, config_entry, "cgm_active")
     assert active[today] == pytest.approx(100)
-    means = await daily(hass, entry, "mean_glucose")
+    means = await daily(hass, config_entry, "mean_glucose")
 
     # A reload writes the kept days again, without a second backfill.
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(history_queries(aioclient_mock)) == 4
-    assert await daily(hass, entry, "mean_glucose") == means
+    assert await daily(hass, config_entry, "mean_glucose") == means
 
-    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.config_entries.async_remove(config_entry.entry_id)
     await async_wait_recording_done(hass)
     ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
     assert not [i for i in ids if i["statistic_id"].startswith("dexcom_oauth:daily_")]
@@ -190,9 +186,7 @@ def test_daily_measure_names() -> None:
 
 async def test_backfill_failure_and_days_with_little_data(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
+    setup_integration: SetupIntegration,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
@@ -223,13 +217,10 @@ async def test_backfill_failure_and_days_with_little_data(
     aioclient_mock.post(TOKEN_URL, json=token_payload())
     aioclient_mock.get(EGVS_URL, side_effect=answer)
     aioclient_mock.get(DEVICES_URL, json=devices_payload())
-    freezer.move_to(END)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = await setup_integration(wait_background_tasks=True)
     assert "could not fetch past readings for the daily statistics" in caplog.text
-    means = await daily(hass, config_entry, "mean_glucose")
-    active = await daily(hass, config_entry, "cgm_active")
+    means = await daily(hass, entry, "mean_glucose")
+    active = await daily(hass, entry, "cgm_active")
     assert 28 <= len(active) <= 29  # only the first request's days
     assert gap_day in active
     assert active[gap_day] == pytest.approx(50)

@@ -109,10 +109,11 @@ def readings() -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_each_episode_fires_once(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     api_server: EgvsServer,
     hass_storage: dict[str, Any],
 ) -> None:
@@ -136,9 +137,8 @@ async def test_each_episode_fires_once(
             (END + 5 * FIVE).isoformat(),
         ),
     ]
-    entry = setup_with_server
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    saved = hass_storage[f"dexcom_oauth.{entry.entry_id}.episodes"]["data"]
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    saved = hass_storage[f"dexcom_oauth.{config_entry.entry_id}.episodes"]["data"]
     assert saved == {"fired_until": (END + 5 * FIVE).isoformat()}
     await hass.async_block_till_done(wait_background_tasks=True)
     freezer.tick(timedelta(minutes=10))
@@ -147,16 +147,16 @@ async def test_each_episode_fires_once(
     assert len(fires(events)) == 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_removing_the_entry_deletes_what_was_fired(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
+    config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
     """The stored end of the last fired episode goes with the entry."""
-    entry = setup_with_server
     await hass.async_block_till_done()
-    key = f"dexcom_oauth.{entry.entry_id}.episodes"
-    await hass.config_entries.async_unload(entry.entry_id)
+    key = f"dexcom_oauth.{config_entry.entry_id}.episodes"
+    await hass.config_entries.async_unload(config_entry.entry_id)
     assert key in hass_storage
-    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.config_entries.async_remove(config_entry.entry_id)
     assert key not in hass_storage

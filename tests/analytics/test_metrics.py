@@ -23,8 +23,9 @@ from custom_components.dexcom_oauth.analytics.metrics import (
 )
 from custom_components.dexcom_oauth.client import GlucoseReading, GlucoseStatus
 from custom_components.dexcom_oauth.readings import glucose_value
+from tests.common import reading
 
-from .common import END, FIVE, USERS, random_trace, reading, simulator_trace
+from .common import END, FIVE, USERS, random_trace, simulator_trace
 
 SPAN = timedelta(days=14)
 EXACT = 1e-9

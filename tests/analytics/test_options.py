@@ -30,13 +30,14 @@ def readings() -> list[dict[str, Any]]:
     return day()
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_bounds_in_mg_dl_change_the_measures(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
 ) -> None:
     """New bounds are checked, saved in mg/dL, and the entry reloads with them."""
-    entry = setup_with_server
     assert hass.states.get(TIR_24H).state == "50.0"
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     defaults = {key.schema: key.default() for key in result["data_schema"].schema}
     assert defaults == {"very_low": 54, "low": 70, "high": 180, "very_high": 250}
@@ -56,18 +57,24 @@ async def test_bounds_in_mg_dl_change_the_measures(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert entry.options == {"very_low": 54, "low": 70, "high": 140, "very_high": 250}
-    assert range_bounds(entry.options).high == 140
+    assert config_entry.options == {
+        "very_low": 54,
+        "low": 70,
+        "high": 140,
+        "very_high": 250,
+    }
+    assert range_bounds(config_entry.options).high == 140
     assert hass.states.get(TIR_24H).state == "25.0"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("readings", [day(unit="mmol/L")])
 async def test_bounds_in_mmol_l(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
 ) -> None:
     """An mmol/L account enters mmol/L; the options keep mg/dL."""
-    entry = setup_with_server
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
     defaults = {key.schema: key.default() for key in result["data_schema"].schema}
     assert defaults == {"very_low": 3.0, "low": 3.9, "high": 10.0, "very_high": 13.9}
     result = await hass.config_entries.options.async_configure(
@@ -75,7 +82,12 @@ async def test_bounds_in_mmol_l(
         {"very_low": 3.0, "low": 3.9, "high": 7.8, "very_high": 13.9},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {"very_low": 54, "low": 70, "high": 141, "very_high": 250}
+    assert config_entry.options == {
+        "very_low": 54,
+        "low": 70,
+        "high": 141,
+        "very_high": 250,
+    }
 
 
 async def test_options_of_an_entry_not_loaded(

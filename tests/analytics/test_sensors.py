@@ -5,19 +5,12 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.dexcom_oauth.analytics.history import ReadingHistory
 from custom_components.dexcom_oauth.analytics.metrics import measures
-from custom_components.dexcom_oauth.client import (
-    GlucoseReading,
-    GlucoseStatus,
-    GlucoseUnit,
-)
+from custom_components.dexcom_oauth.client import GlucoseUnit
 from custom_components.dexcom_oauth.const import DOMAIN
 from custom_components.dexcom_oauth.coordinator import DexcomData
 from custom_components.dexcom_oauth.sensor_analytics import glucose_change
@@ -26,29 +19,18 @@ from homeassistant.helpers import entity_registry as er
 from tests.common import (
     EGVS_URL,
     USER_ID,
+    SetupIntegration,
     egv,
     egvs_payload,
+    entity_state,
     history_queries,
     in_turn,
     mock_api,
 )
 
-from .common import END, FIVE, random_trace, simulator_trace
+from .common import END, FIVE, random_trace, sandbox_records, simulator_trace
 
 SPAN = timedelta(days=14)
-
-
-def records(trace: tuple[GlucoseReading, ...]) -> list[dict[str, Any]]:
-    """Return the trace as Dexcom's egv records."""
-    return [
-        egv(
-            r.system_time,
-            r.value,
-            status=r.status.value if r.status is not GlucoseStatus.OK else "ok",
-            record_id=r.record_id,
-        )
-        for r in trace
-    ]
 
 
 def state(hass: HomeAssistant, key: str) -> Any:
@@ -57,24 +39,18 @@ def state(hass: HomeAssistant, key: str) -> Any:
         "sensor", DOMAIN, f"{USER_ID}_{key}"
     )
     assert entity_id is not None, key
-    return hass.states.get(entity_id)
+    return entity_state(hass, entity_id)
 
 
 @pytest.fixture
 def readings() -> list[dict[str, Any]]:
     """Fourteen days of SandboxUser4, ending an hour before NOW."""
-    return records(
-        tuple(
-            r
-            for r in simulator_trace("SandboxUser4")
-            if r.system_time <= END - timedelta(hours=1)
-        )
-    )
+    return sandbox_records("SandboxUser4")
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_measures_of_14d_and_24h(
     hass: HomeAssistant,
-    setup_with_server: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
 ) -> None:
@@ -113,10 +89,10 @@ async def test_measures_of_14d_and_24h(
     assert state(hass, "glucose_cv_14d").attributes["standard_deviation"] > 0
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_measures_turn_unknown_when_readings_stop(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
 ) -> None:
     """Without new readings the windows move on: CGM active falls, measures go unknown."""
     assert state(hass, "time_in_range_24h").state != "unknown"
@@ -132,21 +108,17 @@ async def test_measures_turn_unknown_when_readings_stop(
 
 async def test_history_request_failure_is_retried(
     hass: HomeAssistant,
+    setup_integration: SetupIntegration,
     freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     readings: list[dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A failed 14-day request is logged and asked again at the next poll."""
-    freezer.move_to(END)
     answer = {"json": egvs_payload(readings)}
     aioclient_mock.get(EGVS_URL, side_effect=in_turn(answer, {"status": 500}, answer))
     mock_api(aioclient_mock, readings)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration()
     assert "could not fetch 14 days of readings" in caplog.text
     assert state(hass, "time_in_range_14d").state == "unknown"
     assert state(hass, "time_in_range_24h").state != "unknown"
@@ -157,6 +129,7 @@ async def test_history_request_failure_is_retried(
     assert state(hass, "time_in_range_14d").state != "unknown"
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("readings", "change"),
     [
@@ -186,7 +159,8 @@ async def test_history_request_failure_is_retried(
     ids=["five_minutes", "gap", "low", "single"],
 )
 async def test_glucose_change(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry, change: str
+    hass: HomeAssistant,
+    change: str,
 ) -> None:
     """The change needs a previous reading at most 10 minutes older, neither LOW nor HIGH."""
     assert state(hass, "glucose_change").state == change
@@ -210,6 +184,7 @@ def test_no_change_without_readings() -> None:
     assert glucose_change(data) is None
 
 
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     "readings",
     [
@@ -220,7 +195,7 @@ def test_no_change_without_readings() -> None:
     ],
 )
 async def test_mmol_account_sees_mmol(
-    hass: HomeAssistant, setup_with_server: MockConfigEntry
+    hass: HomeAssistant,
 ) -> None:
     """An mmol/L account's mean glucose and glucose change are shown in mmol/L."""
     mean = state(hass, "mean_glucose_24h")

@@ -1,54 +1,35 @@
 """Snapshots of the analytics entities with 14 days of SandboxUser4."""
 
-from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    snapshot_platform,
-)
+from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from tests.common import EgvsServer
-from tests.conftest import NOW
+from tests.common import SetupIntegration
 
-from .common import END, simulator_trace
-from .test_sensors import records
+from .common import sandbox_records
 
 
 @pytest.fixture
 def readings() -> list[dict[str, Any]]:
     """Return fourteen days of SandboxUser4, ending an hour before NOW."""
-    return records(
-        tuple(
-            r
-            for r in simulator_trace("SandboxUser4")
-            if r.system_time <= END - timedelta(hours=1)
-        )
-    )
+    return sandbox_records("SandboxUser4")
 
 
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.EVENT])
 async def test_analytics_entities(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    setup_credentials: None,
-    config_entry: MockConfigEntry,
-    api_server: EgvsServer,
+    setup_integration: SetupIntegration,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     platform: Platform,
 ) -> None:
     """The measures of a full 14 days, as registered and as shown."""
-    freezer.move_to(NOW)
-    config_entry.add_to_hass(hass)
     with patch("custom_components.dexcom_oauth.PLATFORMS", [platform]):
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+        entry = await setup_integration(wait_background_tasks=True)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)

@@ -33,31 +33,15 @@ from custom_components.dexcom_oauth.client.parse import (
     parse_events,
     parse_time,
 )
+from tests.common import sample_record
 
 # Times whose offset moves them off the calendar when converted to UTC.
 CALENDAR_EDGES = ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00")
 
 
 def egv(record_id: object = "r1", **fields: Any) -> dict[str, Any]:
-    """Return an egv record like Dexcom's documentation shows, with changes."""
-    record: dict[str, Any] = {
-        "recordId": record_id,
-        "systemTime": "2026-11-23T17:05:11",
-        "displayTime": "2026-11-23T09:05:11",
-        "transmitterId": "abc123hash",
-        "transmitterTicks": 5234012,
-        "value": 132,
-        "status": "ok",
-        "trend": "fortyFiveUp",
-        "trendRate": 1.2,
-        "unit": "mg/dL",
-        "rateUnit": "mg/dL/min",
-        "displayDevice": "iOS",
-        "transmitterGeneration": "g7",
-        "displayApp": "G7",
-    }
-    record.update(fields)
-    return record
+    """Return the sample egv record (like Dexcom's documentation shows), with changes."""
+    return {**sample_record("egvs.json"), "recordId": record_id, **fields}
 
 
 def one(record: dict[str, Any]) -> GlucoseReading:
