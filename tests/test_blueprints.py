@@ -4,7 +4,7 @@ The blueprints in blueprints/automation/dexcom_oauth run against the real
 integration's entities, set up from mocked Dexcom answers.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 import re
 import shutil
@@ -28,20 +28,17 @@ from homeassistant.util import yaml as yaml_util
 
 from .common import (
     DEVICES_URL,
+    NEWEST,
+    POLL,
+    START,
     EgvsServer,
     async_advance,
     devices_payload,
     egv,
-    mock_api_server,
 )
-from .conftest import NOW
 
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation" / "dexcom_oauth"
 REPOSITORY = "dexcom-oauth/dexcom_oauth"
-START = datetime.fromisoformat(NOW)
-# The fixture account's newest reading, an hour before NOW.
-NEWEST = START - timedelta(hours=1)
-POLL = timedelta(minutes=5)
 
 VALUE = "sensor.dexcom_glucose_value"
 BELOW_LOW = "binary_sensor.dexcom_below_low"
@@ -177,7 +174,7 @@ def readme_import_urls() -> set[str]:
 async def test_low_and_high_once_each(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    init_integration: MockConfigEntry,
     api_server: EgvsServer,
     notifications: list[ServiceCall],
     entity_registry: er.EntityRegistry,
@@ -198,7 +195,7 @@ async def test_low_and_high_once_each(
     # The same reading shown again: new name, reload.
     entity_registry.async_update_entity(VALUE, name="Alex glucose")
     await hass.async_block_till_done()
-    assert await hass.config_entries.async_reload(setup_with_server.entry_id)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert len(notifications) == 1
 
@@ -219,7 +216,7 @@ async def test_low_and_high_once_each(
 async def test_old_reading_not_notified(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    init_integration: MockConfigEntry,
     api_server: EgvsServer,
     notifications: list[ServiceCall],
 ) -> None:
@@ -251,16 +248,10 @@ def devices() -> dict[str, Any]:
     return devices_payload()
 
 
-@pytest.fixture
-def api_server(
-    aioclient_mock: AiohttpClientMocker,
-    readings: list[dict[str, Any]],
-    devices: dict[str, Any],
-) -> EgvsServer:
-    """Serve the account, its devices answer from `devices`."""
-    # The first matching mock answers.
+@pytest.fixture(autouse=True)
+def serve_devices(aioclient_mock: AiohttpClientMocker, devices: dict[str, Any]) -> None:
+    """Answer the devices request from `devices`, before setup serves the rest."""
     aioclient_mock.get(DEVICES_URL, json=devices)
-    return mock_api_server(aioclient_mock, readings)
 
 
 @pytest.mark.parametrize("devices", [levels_devices()])
@@ -268,7 +259,7 @@ def api_server(
 async def test_dexcom_alert_levels(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    init_integration: MockConfigEntry,
     api_server: EgvsServer,
     notifications: list[ServiceCall],
     entity_registry: er.EntityRegistry,
@@ -317,7 +308,7 @@ async def test_dexcom_alert_levels(
 async def test_mmol_account(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    init_integration: MockConfigEntry,
     api_server: EgvsServer,
     notifications: list[ServiceCall],
 ) -> None:
@@ -366,7 +357,7 @@ def episode_readings() -> list[dict[str, Any]]:
 async def test_caregiver_summary(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    setup_with_server: MockConfigEntry,
+    init_integration: MockConfigEntry,
     api_server: EgvsServer,
     notifications: list[ServiceCall],
     episode_readings: list[dict[str, Any]],
@@ -385,6 +376,6 @@ async def test_caregiver_summary(
         "so this is a report, not an alarm."
     )
     # A reload restores the event entity: nothing is reported again.
-    assert await hass.config_entries.async_reload(setup_with_server.entry_id)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
     await async_advance(hass, freezer, POLL)
     assert len(notifications) == len(titles)

@@ -1,7 +1,7 @@
 """The ready dashboard uses built-in cards and only what the integration creates."""
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 import json
 import re
 from typing import Any
@@ -15,8 +15,7 @@ from homeassistant.core import HomeAssistant
 import homeassistant.helpers.entity_registry as er
 from homeassistant.helpers.template import Template
 
-from .common import egv
-from .conftest import NOW
+from .common import START, egv
 from .dashboard import DASHBOARD, STATISTIC_PLACEHOLDER
 
 # The cards the frontend ships (no custom: cards from HACS).
@@ -54,7 +53,7 @@ def test_only_built_in_cards() -> None:
 async def test_every_id_is_one_the_integration_creates_for_dexcom(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
-    setup_integration: MockConfigEntry,
+    init_integration: MockConfigEntry,
 ) -> None:
     """The entity ids (templates included) and the statistic, for an account named Dexcom."""
     # The config, without the comments (which name an example or two).
@@ -63,7 +62,7 @@ async def test_every_id_is_one_the_integration_creates_for_dexcom(
     created = {
         entry.entity_id: entry
         for entry in er.async_entries_for_config_entry(
-            entity_registry, setup_integration.entry_id
+            entity_registry, init_integration.entry_id
         )
     }
     assert {"sensor.dexcom_glucose_value", "sensor.dexcom_reading_time"} <= named
@@ -71,13 +70,13 @@ async def test_every_id_is_one_the_integration_creates_for_dexcom(
     assert [e for e in named if created[e].disabled_by] == [], "all enabled by default"
     # The statistic's id, once the reader has put in their entry id.
     assert set(re.findall(r"dexcom_oauth:[a-z0-9_]+", text)) == {STATISTIC_PLACEHOLDER}
-    entry_id = setup_integration.entry_id.lower()
+    entry_id = init_integration.entry_id.lower()
     assert STATISTIC_PLACEHOLDER.replace("your_entry_id", entry_id) == statistic_id_for(
-        setup_integration
+        init_integration
     )
 
 
-TAKEN = datetime.fromisoformat(NOW) - timedelta(hours=1)
+TAKEN = START - timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +88,7 @@ TAKEN = datetime.fromisoformat(NOW) - timedelta(hours=1)
     ids=["mg_dl", "mmol_l"],
 )
 async def test_the_value_shows_in_the_accounts_unit_with_its_age(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, shown: str
+    hass: HomeAssistant, init_integration: MockConfigEntry, shown: str
 ) -> None:
     """The Now card rounds the way the sensor does, so mmol/L keeps its decimal."""
     config = yaml.safe_load(DASHBOARD.read_text(encoding="utf-8"))
