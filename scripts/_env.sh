@@ -4,10 +4,24 @@
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 CACHE_DIR="${DEXCOM_OAUTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dexcom_oauth}"
 ROOTFS="$CACHE_DIR/sid-rootfs"
-NATIVE_VENV="$REPO/.venv"
 ROOTFS_PACKAGES="python3.14,python3.14-venv,python3.14-dev,gcc,g++,libc6-dev,ca-certificates,git"
 
 log() { printf '%s\n' "$*" >&2; }
+
+# The Home Assistant to run against: DEXCOM_OAUTH_HA=minimum (the default: the
+# oldest supported, which the dev pins hold) or newest (the newest release,
+# installed over the dev pins). Each has its own venv; both are kept.
+HA_PROFILE="${DEXCOM_OAUTH_HA:-minimum}"
+case "$HA_PROFILE" in
+  minimum) NATIVE_VENV="$REPO/.venv" ;;
+  newest) NATIVE_VENV="$REPO/.venv-newest-ha" ;;
+  *)
+    log "DEXCOM_OAUTH_HA is 'minimum' (the default) or 'newest', not '$HA_PROFILE'."
+    exit 2
+    ;;
+esac
+# In the root filesystem: a file naming the profile's venv.
+CURRENT_VENV="$ROOTFS/.current-venv-$HA_PROFILE"
 
 # A Python >= 3.14.2 on PATH, or nothing.
 native_python() {
@@ -21,17 +35,6 @@ native_python() {
   done
   return 1
 }
-
-# Prints the pinned development requirements from pyproject.toml, then a hash
-# of them and of the interpreter, on the last line. Run by the target Python.
-PINS_SCRIPT='
-import hashlib, sys, tomllib
-with open(sys.argv[1], "rb") as fh:
-    pins = tomllib.load(fh)["dependency-groups"]["dev"]
-text = sys.version + "\n" + "\n".join(pins)
-print("\n".join(pins))
-print(hashlib.sha256(text.encode()).hexdigest()[:16])
-'
 
 # Run a command inside the root filesystem, with VENV (may be empty) first on
 # PATH. It happens in a private mount namespace: the bind mounts and /proc made
@@ -63,6 +66,8 @@ run_in_env() {
   if [ -x "$NATIVE_VENV/bin/python" ] && native_python >/dev/null; then
     PATH="$NATIVE_VENV/bin:$PATH" VIRTUAL_ENV="$NATIVE_VENV" exec "$@"
   fi
-  [ -f "$ROOTFS/.current-venv" ] || { log "Run scripts/setup first."; exit 1; }
-  VIRTUAL_ENV="$(cat "$ROOTFS/.current-venv")" rootfs_exec "$(cat "$ROOTFS/.current-venv")" "$@"
+  local venv
+  venv="$(cat "$CURRENT_VENV" 2>/dev/null || true)"
+  [ -n "$venv" ] && [ -f "$ROOTFS$venv/.requirements-hash" ] || { log "Run scripts/setup first."; exit 1; }
+  VIRTUAL_ENV="$venv" rootfs_exec "$venv" "$@"
 }
