@@ -2,6 +2,7 @@
 
 from collections.abc import Generator
 from datetime import datetime, timedelta
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -40,6 +41,10 @@ from .common import (
     series,
     serve_api,
 )
+
+# The harness logs every SQL statement at INFO. The recorder's thread also logs
+# between pytest's captures, which floods the terminal; warnings still show.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)
