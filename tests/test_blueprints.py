@@ -213,6 +213,33 @@ async def test_low_and_high_once_each(
 
 
 @pytest.mark.usefixtures("blueprint_folder")
+async def test_low_under_way_at_a_restart_waits_for_the_next_one(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    api_server: EgvsServer,
+    notifications: list[ServiceCall],
+) -> None:
+    """A low that began while Home Assistant was down is not notified (README)."""
+    await use_blueprint(hass, "glucose_alert.yaml", glucose_sensor=VALUE)
+    await new_reading(hass, freezer, api_server, 5, 120)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    api_server.records.extend(
+        egv(NEWEST + timedelta(minutes=minutes), value)
+        for minutes, value in ((10, 65), (15, 62))
+    )
+    await async_advance(hass, freezer, 2 * POLL)
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await new_reading(hass, freezer, api_server, 20, 60)
+    assert notifications == []
+    # Back in range, then low again: notified.
+    await new_reading(hass, freezer, api_server, 25, 120)
+    await new_reading(hass, freezer, api_server, 30, 64)
+    assert [title for title, _ in sent(notifications)] == ["Low glucose: 64 mg/dL"]
+
+
+@pytest.mark.usefixtures("blueprint_folder")
 async def test_old_reading_not_notified(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
