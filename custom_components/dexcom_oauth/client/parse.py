@@ -308,13 +308,13 @@ def _envelope(payload: object) -> tuple[dict[str, Any], list[Any]]:
     return payload, records
 
 
-def _reading(
+def _record_head(
     record: object,
     problems: _Problems,
     earliest: datetime | None,
     latest: datetime | None,
-) -> GlucoseReading | None:
-    """Build one reading, or None when it cannot be placed in the window."""
+) -> tuple[str, datetime] | None:
+    """Return a record's id and systemTime, or None when it cannot be placed."""
     if not isinstance(record, dict):
         problems.add("no_id_or_time", record, _type_only(record))
         return None
@@ -331,6 +331,20 @@ def _reading(
     ):
         problems.add("outside_window", raw_time, shown)
         return None
+    return record_id, system_time
+
+
+def _reading(
+    record: object,
+    problems: _Problems,
+    earliest: datetime | None,
+    latest: datetime | None,
+) -> GlucoseReading | None:
+    """Build one reading, or None when it cannot be placed in the window."""
+    if (head := _record_head(record, problems, earliest, latest)) is None:
+        return None
+    assert isinstance(record, dict)  # _record_head checked it
+    record_id, system_time = head
     unit = _choice(GlucoseUnit, record.get("unit"), "unit", problems)
     return GlucoseReading(
         record_id=record_id,
@@ -539,31 +553,6 @@ def _alert_schedules(raw: object) -> tuple[AlertSchedule, ...]:
             )
         )
     return tuple(schedules)
-
-
-def _record_head(
-    record: object,
-    problems: _Problems,
-    earliest: datetime | None,
-    latest: datetime | None,
-) -> tuple[str, datetime] | None:
-    """Return a record's id and systemTime, or None when it cannot be placed."""
-    if not isinstance(record, dict):
-        problems.add("no_id_or_time", record, _type_only(record))
-        return None
-    raw_time = record.get("systemTime")
-    shown = _type_only(raw_time) if isinstance(raw_time, dict | list) else None
-    record_id = _text(record.get("recordId"))
-    system_time = _optional_time(raw_time)
-    if record_id is None or system_time is None:
-        problems.add("no_id_or_time", raw_time, shown)
-        return None
-    if (earliest is not None and system_time < earliest) or (
-        latest is not None and system_time > latest
-    ):
-        problems.add("outside_window", raw_time, shown)
-        return None
-    return record_id, system_time
 
 
 def _batch[T](
