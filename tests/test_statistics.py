@@ -20,7 +20,10 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from yarl import URL
 
 from custom_components.dexcom_oauth.const import DOMAIN
-from custom_components.dexcom_oauth.coordinator import reauth_issue_id
+from custom_components.dexcom_oauth.repairs import (
+    async_create_reauth_issue,
+    reauth_issue_id,
+)
 from custom_components.dexcom_oauth.statistics import statistic_id_for
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
@@ -127,16 +130,7 @@ async def test_removal_deletes_the_statistic(
     assert await hourly(hass, entry)
     assert await hourly(hass, other)
     for linked in (entry, other):
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            reauth_issue_id(linked),
-            is_fixable=True,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="reauth_required",
-            translation_placeholders={"name": linked.title},
-            data={"entry_id": linked.entry_id},
-        )
+        async_create_reauth_issue(hass, linked)
     await hass.async_block_till_done()
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()

@@ -8,7 +8,6 @@ from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
-    issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
@@ -22,11 +21,12 @@ from .analytics.daily_statistics import async_clear_daily_statistics
 from .auth import DexcomImplementation, EntryTokenProvider, base_url_for
 from .client import DexcomClient
 from .const import CONF_DEVELOPMENT_SERVERS, DOMAIN, REQUEST_TIMEOUT
-from .coordinator import DexcomConfigEntry, DexcomCoordinator, reauth_issue_id
+from .coordinator import DexcomConfigEntry, DexcomCoordinator
 from .development import DATA_DEVELOPMENT_SERVERS
 from .event_statistics import async_clear_event_statistics
 from .learned import learned_store
 from .logs import alerts_store
+from .repairs import async_delete_reauth_issue
 from .services import async_setup_services
 from .services_logs import async_setup_log_services
 from .statistics import async_clear_statistics
@@ -93,7 +93,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: DexcomConfigEntry) -> N
     await learned_store(hass, entry).async_remove()
     await alerts_store(hass, entry).async_remove()
     await episode_store(hass, entry).async_remove()
-    ir.async_delete_issue(hass, DOMAIN, reauth_issue_id(entry))
+    async_delete_reauth_issue(hass, entry)
 
 
 @callback

@@ -13,7 +13,7 @@ from typing import override
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -40,6 +40,7 @@ from .device import device_identifier, model_name
 from .learned import LearnedState
 from .logs import DexcomLogs
 from .problems import ApiProblem, problem_kind
+from .repairs import async_create_reauth_issue, async_delete_reauth_issue
 from .schedule import PollScheduler
 from .statistics import GlucoseStatistics
 from .unusable import UnusableLog
@@ -54,11 +55,6 @@ type DexcomConfigEntry = ConfigEntry[DexcomCoordinator]
 AUTH_RECHECK = timedelta(minutes=30)
 # How far before the account's last reading the unit is looked for.
 UNIT_SEARCH = timedelta(hours=1)
-
-
-def reauth_issue_id(entry: ConfigEntry) -> str:
-    """Name the repair that asks to re-link one entry."""
-    return f"reauth_{entry.entry_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +144,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         self._plan_next_poll(now)
         if self.problem is not None:
             self.problem = None
-            ir.async_delete_issue(self.hass, DOMAIN, reauth_issue_id(self.config_entry))
+            async_delete_reauth_issue(self.hass, self.config_entry)
         return self._snapshot()
 
     @override
@@ -214,16 +210,7 @@ class DexcomCoordinator(DataUpdateCoordinator[DexcomData]):
         check, and the repair stays until a poll succeeds.
         """
         entry = self.config_entry
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            reauth_issue_id(entry),
-            is_fixable=True,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="reauth_required",
-            translation_placeholders={"name": entry.title},
-            data={"entry_id": entry.entry_id},
-        )
+        async_create_reauth_issue(self.hass, entry)
         if entry.state is ConfigEntryState.SETUP_IN_PROGRESS:
             return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,

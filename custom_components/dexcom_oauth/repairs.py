@@ -12,7 +12,37 @@ from homeassistant.components.repairs import (
     RepairsFlow,
     RepairsFlowResult,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+
+
+def reauth_issue_id(entry: ConfigEntry) -> str:
+    """Name the repair that asks to re-link one entry."""
+    return f"reauth_{entry.entry_id}"
+
+
+@callback
+def async_create_reauth_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Ask, by name, to re-link the entry; the fix starts its re-link."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        reauth_issue_id(entry),
+        is_fixable=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="reauth_required",
+        translation_placeholders={"name": entry.title},
+        data={"entry_id": entry.entry_id},
+    )
+
+
+@callback
+def async_delete_reauth_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Drop the entry's re-link repair (it works again, or it is removed)."""
+    ir.async_delete_issue(hass, DOMAIN, reauth_issue_id(entry))
 
 
 class ReauthRepairFlow(ConfirmRepairFlow):
