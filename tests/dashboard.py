@@ -11,10 +11,14 @@ DASHBOARD = Path(__file__).parent.parent / "dashboards" / "dexcom_glucose.yaml"
 STATISTIC_PLACEHOLDER = "dexcom_oauth:glucose_your_entry_id"
 
 
+def for_account(text: str, slug: str) -> str:
+    """Rename the default account's entity ids ("dexcom_") to the name's slug."""
+    return re.sub(r"\b(sensor|binary_sensor|event)\.dexcom_", rf"\1.{slug}_", text)
+
+
 def dashboard_for(slug: str, entry_id: str) -> Any:
     """Return the dashboard for an account whose name's slug is `slug`, adapted as it says."""
-    text = DASHBOARD.read_text(encoding="utf-8")
-    text = re.sub(r"\b(sensor|binary_sensor|event)\.dexcom_", rf"\1.{slug}_", text)
+    text = for_account(DASHBOARD.read_text(encoding="utf-8"), slug)
     text = text.replace(
         STATISTIC_PLACEHOLDER, f"dexcom_oauth:glucose_{entry_id.lower()}"
     )

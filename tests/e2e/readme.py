@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from tests.dashboard import for_account
 from tests.scripts.develop import REPO
 
 
@@ -22,4 +23,4 @@ def readme_yaml(heading: str) -> Any:
 
 def for_name(example: Any, slug: str) -> Any:
     """Return a copy of an example with the default name's entity ids renamed."""
-    return json.loads(json.dumps(example).replace("sensor.dexcom_", f"sensor.{slug}_"))
+    return json.loads(for_account(json.dumps(example), slug))
