@@ -37,15 +37,20 @@ def cards(container: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from cards(card)
 
 
-def test_only_built_in_cards() -> None:
-    """Every card, in every section of every view, is one the frontend ships."""
+def dashboard_cards() -> list[dict[str, Any]]:
+    """Return every card of the ready dashboard, in every section of every view."""
     config = yaml.safe_load(DASHBOARD.read_text(encoding="utf-8"))
-    types = [
-        card["type"]
+    return [
+        card
         for view in config["views"]
         for section in view["sections"]
         for card in cards(section)
     ]
+
+
+def test_only_built_in_cards() -> None:
+    """Every card, in every section of every view, is one the frontend ships."""
+    types = [card["type"] for card in dashboard_cards()]
     assert {"markdown", "statistics-graph", "entities"} <= set(types)
     assert [t for t in types if t not in BUILT_IN] == []
 
@@ -91,14 +96,7 @@ async def test_the_value_shows_in_the_accounts_unit_with_its_age(
     hass: HomeAssistant, init_integration: MockConfigEntry, shown: str
 ) -> None:
     """The Now card rounds the way the sensor does, so mmol/L keeps its decimal."""
-    config = yaml.safe_load(DASHBOARD.read_text(encoding="utf-8"))
-    [markdown] = [
-        card
-        for view in config["views"]
-        for section in view["sections"]
-        for card in cards(section)
-        if card["type"] == "markdown"
-    ]
+    [markdown] = [card for card in dashboard_cards() if card["type"] == "markdown"]
     rendered = Template(markdown["content"], hass).async_render(parse_result=False)
     assert " ".join(rendered.split()) == (
         f"{shown} · taken 60 minutes ago (Dexcom delivers readings late)"
